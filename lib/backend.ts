@@ -1,0 +1,41 @@
+/**
+ * The interface both backends implement with identical results: the native
+ * addon (native/addon.cc) and the TypeScript twin (lib/js/). Arguments are
+ * flat and already validated by the caller (lib/hash.ts, lib/dissect.ts);
+ * per-frame bounds are the backends' own check.
+ *
+ * Frames: frame i is data[off(i) .. off(i) + lengths[i]) with
+ * off(i) = offsets[i], or i * stride when offsets is null; its link type is
+ * links[i], or `link` when links is null. Outputs are indexed like frames.
+ * hash/select/bound calls return -1, or the index of the first frame of the
+ * range that lies outside data (then nothing was written).
+ */
+export type BackendName = 'native' | 'js';
+
+export interface Backend {
+  readonly name: BackendName;
+  hash(
+    data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
+    start: number, count: number, spec: Uint32Array, tables: Uint32Array | null, out: Uint32Array,
+  ): number;
+  select(
+    data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
+    start: number, count: number, spec: Uint32Array, tables: Uint32Array | null, selSpec: Uint32Array, selTable: Uint16Array,
+    out: Uint16Array,
+  ): number;
+  /** Benchmark baseline: read the first `bytes` bytes of every frame; returns a checksum. */
+  touch(
+    data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
+    start: number, count: number, bytes: number,
+  ): number;
+  /** The full walk record (W_SLOTS slots) of one frame. */
+  dissect(data: Uint8Array, offset: number, length: number, link: number, out: Int32Array): void;
+  /** MurmurHash3_x86_32 of a byte string. */
+  murmur3(bytes: Uint8Array, seed: number): number;
+  /** Register everything once; the returned function takes only (start, count). */
+  bind(
+    data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
+    spec: Uint32Array, tables: Uint32Array | null, selSpec: Uint32Array | null, selTable: Uint16Array | null,
+    out: Uint32Array | Uint16Array,
+  ): (start: number, count: number) => number;
+}

@@ -1,0 +1,156 @@
+/**
+ * hashBatch, selectBatch and the bound form: one argument check per call in
+ * TypeScript, one call into the active backend, typed errors from its status.
+ */
+import type { Backend } from './backend.js';
+import { FrameBatch } from './batch.js';
+import { BufferStateError, FrameBoundsError, InvalidArgumentError, describe } from './errors.js';
+import { activeBackend } from './native.js';
+import { policy as compilePolicy, type Policy, type PolicyOptions } from './policy.js';
+import * as S from './spec.js';
+import { checkInt, checkObject, checkTyped } from './validate.js';
+
+export type PolicyLike = string | PolicyOptions | Policy;
+
+/** Modulo over n ports: port = hash % n (Linux bonding, DPDK and team driver style). */
+export interface ModuloSelector {
+  ports: number;
+}
+export type SelectorLike = ModuloSelector;
+
+/** A compiled selector: the flat spec both backends read. */
+export interface CompiledSelector {
+  readonly ports: number;
+  readonly spec: Uint32Array;
+  readonly table: Uint16Array;
+}
+
+const selectorCache = new Map<number, CompiledSelector>();
+
+export function compileSelector(s: SelectorLike): CompiledSelector {
+  const o = checkObject(s, 'selector');
+  const ports = checkInt(o.ports, 1, S.PORT_LIMIT, 'ports');
+  let c = selectorCache.get(ports);
+  if (!c) {
+    const spec = new Uint32Array(S.SEL_LEN);
+    spec[S.SEL_KIND] = S.SK_MODULO;
+    spec[S.SEL_COUNT] = ports;
+    const table = new Uint16Array(ports);
+    for (let i = 0; i < ports; i++) table[i] = i;
+    c = Object.freeze({ ports, spec, table });
+    selectorCache.set(ports, c);
+  }
+  return c;
+}
+
+function checkBatch(batch: unknown): FrameBatch {
+  if (!(batch instanceof FrameBatch)) throw new InvalidArgumentError(`Expected a FrameBatch, got ${describe(batch)}`);
+  return batch;
+}
+
+function checkOut<T extends Uint32Array | Uint16Array>(out: unknown, ctor: Uint32ArrayConstructor | Uint16ArrayConstructor, count: number): T {
+  const o = checkTyped<T>(out, ctor, 'out');
+  if (o.length < count) throw new InvalidArgumentError(`Expected out to have room for ${count} results, got length ${o.length}`);
+  return o;
+}
+
+function boundsError(batch: FrameBatch, i: number): FrameBoundsError {
+  const off = batch.offsets ? batch.offsets[i] : i * batch.stride;
+  return new FrameBoundsError(i, `Expected every frame inside the data buffer (${batch.data.length} bytes); frame ${i} has offset ${off} and length ${batch.lengths[i]}`);
+}
+
+/** hashBatch through a given backend. */
+export function hashBatchWith(backend: Backend, batch: FrameBatch, p: PolicyLike, out?: Uint32Array): Uint32Array {
+  checkBatch(batch);
+  const pol = compilePolicy(p);
+  const o = out === undefined ? new Uint32Array(batch.count) : checkOut<Uint32Array>(out, Uint32Array, batch.count);
+  const r = backend.hash(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count, pol.spec, pol.tables, o);
+  if (r >= 0) throw boundsError(batch, r);
+  return o;
+}
+
+/** selectBatch through a given backend. */
+export function selectBatchWith(backend: Backend, batch: FrameBatch, p: PolicyLike, selector: SelectorLike, out?: Uint16Array): Uint16Array {
+  checkBatch(batch);
+  const pol = compilePolicy(p);
+  const sel = compileSelector(selector);
+  const o = out === undefined ? new Uint16Array(batch.count) : checkOut<Uint16Array>(out, Uint16Array, batch.count);
+  const r = backend.select(
+    batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count,
+    pol.spec, pol.tables, sel.spec, sel.table, o,
+  );
+  if (r >= 0) throw boundsError(batch, r);
+  return o;
+}
+
+/**
+ * The u32 hash of every frame under a policy, into out (allocated when not
+ * given; it must hold batch.count values). Malformed frames get the hash the
+ * reproduced system gives them (see docs/api.md); frames outside the buffer
+ * throw FrameBoundsError and leave out untouched.
+ */
+export function hashBatch(batch: FrameBatch, policy: PolicyLike, out?: Uint32Array): Uint32Array {
+  return hashBatchWith(activeBackend, batch, policy, out);
+}
+
+/** The port of every frame: the policy's hash, then the selector (parse, hash and select in one pass). */
+export function selectBatch(batch: FrameBatch, policy: PolicyLike, selector: SelectorLike, out?: Uint16Array): Uint16Array {
+  return selectBatchWith(activeBackend, batch, policy, selector, out);
+}
+
+export interface BindOptions {
+  /** Select ports instead of returning hashes. */
+  selector?: SelectorLike;
+  /** Where results go; allocated when not given (Uint32Array for hashes, Uint16Array for ports). */
+  out?: Uint32Array | Uint16Array;
+}
+
+/**
+ * A batch bound to a policy for small calls on hot paths: the arrays are
+ * registered once, each run(start, count) passes two integers. The caller may
+ * rewrite data, offsets and lengths between runs (a ring); every run checks
+ * its frames' bounds again.
+ */
+export class BoundBatch<T extends Uint32Array | Uint16Array = Uint32Array> {
+  /** Results: out[i] for frame i. */
+  readonly out: T;
+  readonly batch: FrameBatch;
+  readonly policy: Policy;
+  private readonly fn: (start: number, count: number) => number;
+  private readonly dataLength: number;
+  private readonly frameCount: number;
+
+  constructor(backend: Backend, batch: FrameBatch, p: PolicyLike, options: BindOptions = {}) {
+    checkBatch(batch);
+    checkObject(options, 'options');
+    this.batch = batch;
+    this.policy = compilePolicy(p);
+    const sel = options.selector === undefined ? null : compileSelector(options.selector);
+    const ctor = sel ? Uint16Array : Uint32Array;
+    this.out = (options.out === undefined ? new ctor(batch.count) : checkOut(options.out, ctor, batch.count)) as T;
+    this.dataLength = batch.data.length;
+    this.frameCount = batch.count;
+    this.fn = backend.bind(
+      batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes,
+      this.policy.spec, this.policy.tables, sel ? sel.spec : null, sel ? sel.table : null, this.out,
+    );
+  }
+
+  /** Hash (or select) frames [start, start + count) into out; returns out. */
+  run(start: number, count: number): T {
+    if (!(start >= 0 && count >= 0 && start + count <= this.frameCount && Number.isInteger(start) && Number.isInteger(count)))
+      throw new InvalidArgumentError(`Expected start and count integers with start + count <= ${this.frameCount}, got ${describe(start)} and ${describe(count)}`);
+    if (this.batch.data.length !== this.dataLength)
+      throw new BufferStateError('The bound data buffer was detached or resized since bindBatch()');
+    const r = this.fn(start, count);
+    if (r >= 0) throw boundsError(this.batch, r);
+    return this.out;
+  }
+}
+
+/** Bind a batch and policy (and optionally a selector) for repeated small calls. */
+export function bindBatch(batch: FrameBatch, policy: PolicyLike, options: BindOptions & { selector: SelectorLike }): BoundBatch<Uint16Array>;
+export function bindBatch(batch: FrameBatch, policy: PolicyLike, options?: BindOptions): BoundBatch<Uint32Array>;
+export function bindBatch(batch: FrameBatch, policy: PolicyLike, options: BindOptions = {}): BoundBatch<Uint32Array | Uint16Array> {
+  return new BoundBatch(activeBackend, batch, policy, options);
+}

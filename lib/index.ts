@@ -1,0 +1,72 @@
+/**
+ * laghash: which link of an aggregated group a frame goes out on.
+ *
+ * The public surface only; see docs/api.md.
+ */
+import { activeBackend, nativeLoadError } from './native.js';
+
+export { FrameBatch, SUPPORTED_LINK_TYPES, type BatchOptions } from './batch.js';
+export {
+  hashBatch,
+  selectBatch,
+  bindBatch,
+  BoundBatch,
+  type BindOptions,
+  type ModuloSelector,
+  type SelectorLike,
+  type PolicyLike,
+} from './hash.js';
+export {
+  policy,
+  policyNames,
+  FIELD_SETS,
+  TEAM_DEFAULT_FIELDS,
+  type Policy,
+  type PolicyName,
+  type PolicyOptions,
+  type PolicyFamily,
+  type LinuxPolicyName,
+  type LinuxPolicyOptions,
+  type DpdkPolicyName,
+  type DpdkPolicyOptions,
+  type TeamField,
+  type TeamPolicyOptions,
+  type ToeplitzPolicyOptions,
+  type FieldName,
+  type FieldSetName,
+  type FieldPolicyOptions,
+  type VlanMode,
+  type TunnelMode,
+} from './policy.js';
+export { MICROSOFT_RSS_KEY, SYMMETRIC_RSS_KEY } from './toeplitz.js';
+export {
+  dissect,
+  type Dissection,
+  type WalkStatus,
+  type EthernetHeader,
+  type VlanTag,
+  type MplsEntry,
+  type IpLayer,
+  type TunnelType,
+} from './dissect.js';
+export { parseCapture, CaptureStreamParser, type Capture } from './capture.js';
+export {
+  LaghashError,
+  InvalidArgumentError,
+  OutOfRangeError,
+  FrameBoundsError,
+  UnknownPolicyError,
+  PolicyOptionError,
+  CaptureFormatError,
+  UnsupportedLinkTypeError,
+  BufferStateError,
+  BackendUnavailableError,
+  type ErrorCode,
+} from './errors.js';
+export type { BackendName } from './backend.js';
+
+/** The backend in use: 'native' (the addon) or 'js' (the TypeScript twin). */
+export const backend = activeBackend.name;
+
+/** Why the native addon did not load, or null when it did. */
+export const backendError: Error | null = nativeLoadError;

@@ -1,0 +1,70 @@
+/** The TypeScript twin as a Backend: the same contract as native/addon.cc. */
+import type { Backend } from '../backend.js';
+import { first_bad_frame, hash_batch, select_batch, touch_batch, type Frames } from './batch.js';
+import { walk } from './frame.js';
+import { murmur3_bytes } from './murmur3.js';
+import { policy_decode, type Policy } from './policy.js';
+import { selector_decode, type Selector } from './select.js';
+
+function decodePolicy(spec: Uint32Array, tables: Uint32Array | null): Policy {
+  const p = policy_decode(spec, tables);
+  if (!p) throw new TypeError('policy spec');
+  return p;
+}
+
+function decodeSelector(spec: Uint32Array, table: Uint16Array): Selector {
+  const s = selector_decode(spec, table);
+  if (!s) throw new TypeError('selector spec');
+  return s;
+}
+
+function frames(data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null): Frames {
+  return { data, offsets, stride, lengths, links, link };
+}
+
+export const jsBackend: Backend = {
+  name: 'js',
+  hash(data, offsets, stride, lengths, link, links, start, count, spec, tables, out) {
+    const p = decodePolicy(spec, tables);
+    const b = frames(data, offsets, stride, lengths, link, links);
+    const bad = first_bad_frame(b, start, count);
+    if (bad < 0) hash_batch(p, b, start, count, out);
+    return bad;
+  },
+  select(data, offsets, stride, lengths, link, links, start, count, spec, tables, selSpec, selTable, out) {
+    const p = decodePolicy(spec, tables);
+    const s = decodeSelector(selSpec, selTable);
+    const b = frames(data, offsets, stride, lengths, link, links);
+    const bad = first_bad_frame(b, start, count);
+    if (bad < 0) select_batch(p, s, b, start, count, out);
+    return bad;
+  },
+  touch(data, offsets, stride, lengths, link, links, start, count, bytes) {
+    return touch_batch(frames(data, offsets, stride, lengths, link, links), start, count, bytes);
+  },
+  dissect(data, offset, length, link, out) {
+    walk(data, offset, length, link, out, true);
+  },
+  murmur3(bytes, seed) {
+    return murmur3_bytes(bytes, seed);
+  },
+  bind(data, offsets, stride, lengths, link, links, spec, tables, selSpec, selTable, out) {
+    const p = decodePolicy(spec, tables);
+    const b = frames(data, offsets, stride, lengths, link, links);
+    if (selSpec && selTable) {
+      const s = decodeSelector(selSpec, selTable);
+      const o = out as Uint16Array;
+      return (start, count) => {
+        const bad = first_bad_frame(b, start, count);
+        if (bad < 0) select_batch(p, s, b, start, count, o);
+        return bad;
+      };
+    }
+    const o = out as Uint32Array;
+    return (start, count) => {
+      const bad = first_bad_frame(b, start, count);
+      if (bad < 0) hash_batch(p, b, start, count, o);
+      return bad;
+    };
+  },
+};

@@ -1,0 +1,350 @@
+// addon.cc - N-API glue only: unpack flat arguments, call the header-only
+// engine (batch.h), return status codes. No logic lives here.
+//
+// Contract with lib/native.ts (the only caller): TypeScript validates argument
+// shapes once per call and turns status codes into typed errors. This file
+// still checks what memory safety needs (typed array kinds and lengths, every
+// frame's bounds) and throws a plain TypeError only for shapes TypeScript
+// never sends. It keeps no pointer after a call returns, except the bound
+// form, which holds strong references to the arrays it was given (so their
+// memory stays alive) and whose TypeScript wrapper rejects detached or
+// resized buffers before every call.
+//
+// Hot paths use raw napi_* calls: node-addon-api's typed array wrapper reads
+// the array info twice.
+#include <node_api.h>
+
+#include <new>
+
+#include "batch.h"
+
+using namespace laghash;
+
+namespace {
+
+struct Arr {
+  void* data = nullptr;
+  size_t length = 0;  // elements
+  bool null = true;
+};
+
+bool fail(napi_env env, const char* msg) {
+  napi_throw_type_error(env, "ERR_LAGHASH_NATIVE_ARGUMENT", msg);
+  return false;
+}
+
+// A typed array of the given kind, or null/undefined when nullable.
+bool get_array(napi_env env, napi_value v, napi_typedarray_type want, bool nullable, Arr& a, const char* what) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return fail(env, what);
+  if (t == napi_null || t == napi_undefined) {
+    if (!nullable) return fail(env, what);
+    a = Arr{};
+    return true;
+  }
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return fail(env, what);
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t offset;
+  if (napi_get_typedarray_info(env, v, &type, &a.length, &a.data, &ab, &offset) != napi_ok || type != want)
+    return fail(env, what);
+  a.null = false;
+  return true;
+}
+
+bool get_u32(napi_env env, napi_value v, u32& out, const char* what) {
+  if (napi_get_value_uint32(env, v, &out) != napi_ok) return fail(env, what);
+  return true;
+}
+
+napi_value int_value(napi_env env, int64_t v) {
+  napi_value r;
+  napi_create_int64(env, v, &r);
+  return r;
+}
+
+// Frames from (data, offsets|null, stride, lengths, link, links|null); checks
+// that the index range [start, start + count) exists in every per-frame array.
+bool get_frames(napi_env env, napi_value* a, u32 start, u32 count, Frames& b) {
+  Arr data, offsets, lengths, links;
+  u32 stride, link;
+  if (!get_array(env, a[0], napi_uint8_array, false, data, "data") ||
+      !get_array(env, a[1], napi_uint32_array, true, offsets, "offsets") ||
+      !get_u32(env, a[2], stride, "stride") ||
+      !get_array(env, a[3], napi_uint32_array, false, lengths, "lengths") ||
+      !get_u32(env, a[4], link, "link") ||
+      !get_array(env, a[5], napi_uint16_array, true, links, "links"))
+    return false;
+  const u64 end = (u64)start + count;
+  if (end > lengths.length || (!offsets.null && end > offsets.length) || (!links.null && end > links.length))
+    return fail(env, "frame range");
+  b = Frames{(const u8*)data.data, data.length, (const u32*)offsets.data, stride,
+             (const u32*)lengths.data, (const u16*)links.data, link};
+  return true;
+}
+
+bool get_policy(napi_env env, napi_value spec_v, napi_value tables_v, Policy& p) {
+  Arr spec, tables;
+  if (!get_array(env, spec_v, napi_uint32_array, false, spec, "spec") ||
+      !get_array(env, tables_v, napi_uint32_array, true, tables, "tables"))
+    return false;
+  if (!policy_decode((const u32*)spec.data, (u32)spec.length, (const u32*)tables.data, (u32)tables.length, p))
+    return fail(env, "policy spec");
+  return true;
+}
+
+bool get_selector(napi_env env, napi_value spec_v, napi_value table_v, Selector& s) {
+  Arr spec, table;
+  if (!get_array(env, spec_v, napi_uint32_array, false, spec, "selector spec") ||
+      !get_array(env, table_v, napi_uint16_array, false, table, "selector table"))
+    return false;
+  const u32* sp = (const u32*)spec.data;
+  if (spec.length < SEL_LEN || sp[SEL_KIND] != SK_MODULO || sp[SEL_COUNT] == 0 || sp[SEL_COUNT] > table.length)
+    return fail(env, "selector spec");
+  const u16* t = (const u16*)table.data;
+  for (u32 i = 0; i < sp[SEL_COUNT]; i++)
+    if (t[i] >= PORT_LIMIT) return fail(env, "selector table");
+  s = Selector{SK_MODULO, sp[SEL_COUNT], fastmod_magic(sp[SEL_COUNT]), t};
+  return true;
+}
+
+// hash(data, offsets, stride, lengths, link, links, start, count, spec, tables, out)
+//   -> -1, or the index of the first frame outside data (nothing written)
+napi_value Hash(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value a[11];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 11) return fail(env, "argument count"), nullptr;
+  u32 start, count;
+  Frames b;
+  Policy p;
+  Arr out;
+  if (!get_u32(env, a[6], start, "start") || !get_u32(env, a[7], count, "count") ||
+      !get_frames(env, a, start, count, b) || !get_policy(env, a[8], a[9], p) ||
+      !get_array(env, a[10], napi_uint32_array, false, out, "out"))
+    return nullptr;
+  if ((u64)start + count > out.length) return fail(env, "out length"), nullptr;
+  int64_t bad = first_bad_frame(b, start, count);
+  if (bad < 0) hash_batch(p, b, start, count, (u32*)out.data);
+  return int_value(env, bad);
+}
+
+// select(data, offsets, stride, lengths, link, links, start, count, spec, tables, selSpec, selTable, out)
+napi_value Select(napi_env env, napi_callback_info info) {
+  size_t argc = 13;
+  napi_value a[13];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 13) return fail(env, "argument count"), nullptr;
+  u32 start, count;
+  Frames b;
+  Policy p;
+  Selector s;
+  Arr out;
+  if (!get_u32(env, a[6], start, "start") || !get_u32(env, a[7], count, "count") ||
+      !get_frames(env, a, start, count, b) || !get_policy(env, a[8], a[9], p) ||
+      !get_selector(env, a[10], a[11], s) || !get_array(env, a[12], napi_uint16_array, false, out, "out"))
+    return nullptr;
+  if ((u64)start + count > out.length) return fail(env, "out length"), nullptr;
+  int64_t bad = first_bad_frame(b, start, count);
+  if (bad < 0) select_batch(p, s, b, start, count, (u16*)out.data);
+  return int_value(env, bad);
+}
+
+// touch(data, offsets, stride, lengths, link, links, start, count, bytes) -> checksum (benchmark baseline)
+napi_value Touch(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value a[9];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 9) return fail(env, "argument count"), nullptr;
+  u32 start, count, bytes;
+  Frames b;
+  if (!get_u32(env, a[6], start, "start") || !get_u32(env, a[7], count, "count") ||
+      !get_u32(env, a[8], bytes, "bytes") || !get_frames(env, a, start, count, b))
+    return nullptr;
+  if (first_bad_frame(b, start, count) >= 0) return fail(env, "frame bounds"), nullptr;
+  napi_value r;
+  napi_create_double(env, (double)(touch_batch(b, start, count, bytes) & 0xffffffffu), &r);
+  return r;
+}
+
+// dissect(data, offset, length, link, out Int32Array[W_SLOTS])
+napi_value Dissect(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value a[5];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 5) return fail(env, "argument count"), nullptr;
+  Arr data, out;
+  u32 offset, length, link;
+  if (!get_array(env, a[0], napi_uint8_array, false, data, "data") || !get_u32(env, a[1], offset, "offset") ||
+      !get_u32(env, a[2], length, "length") || !get_u32(env, a[3], link, "link") ||
+      !get_array(env, a[4], napi_int32_array, false, out, "out"))
+    return nullptr;
+  if ((u64)offset + length > data.length || out.length < W_SLOTS) return fail(env, "dissect bounds"), nullptr;
+  walk((const u8*)data.data + offset, length, link, (i32*)out.data, true);
+  return nullptr;
+}
+
+// murmur3(bytes, seed) -> u32: MurmurHash3_x86_32 (tested against published vectors)
+napi_value Murmur3(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  Arr data;
+  u32 seed;
+  if (argc != 2 || !get_array(env, a[0], napi_uint8_array, false, data, "bytes") || !get_u32(env, a[1], seed, "seed"))
+    return nullptr;
+  napi_value r;
+  napi_create_uint32(env, murmur3_bytes((const u8*)data.data, (u32)data.length, seed), &r);
+  return r;
+}
+
+// ---- the bound form -------------------------------------------------------
+
+enum { BOUND_REFS = 8 };
+
+struct Bound {
+  napi_ref refs[BOUND_REFS];
+  u32 nrefs = 0;
+  Frames frames;
+  u32 frame_count;  // frames the per-frame arrays hold
+  Policy policy;
+  u32 spec[S_LEN];  // the policy spec, copied
+  Selector sel;
+  bool select;
+  void* out;
+  u32 out_len;
+};
+
+void bound_finalize(napi_env env, void* data, void*) {
+  Bound* bd = (Bound*)data;
+  for (u32 i = 0; i < bd->nrefs; i++) napi_delete_reference(env, bd->refs[i]);
+  delete bd;
+}
+
+bool hold(napi_env env, Bound* bd, napi_value v) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_null || t == napi_undefined) return true;
+  if (bd->nrefs == BOUND_REFS) return false;
+  return napi_create_reference(env, v, 1, &bd->refs[bd->nrefs++]) == napi_ok;
+}
+
+// The bound call: (start, count) -> -1 or the first frame outside the buffer.
+napi_value BoundCall(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  void* data;
+  napi_get_cb_info(env, info, &argc, a, nullptr, &data);
+  Bound* bd = (Bound*)data;
+  u32 start = 0, count = 0;
+  if (argc != 2 || napi_get_value_uint32(env, a[0], &start) != napi_ok ||
+      napi_get_value_uint32(env, a[1], &count) != napi_ok)
+    return fail(env, "bound arguments"), nullptr;
+  const u64 end = (u64)start + count;
+  if (end > bd->frame_count || end > bd->out_len) return fail(env, "bound range"), nullptr;
+  int64_t bad = first_bad_frame(bd->frames, start, count);
+  if (bad < 0) {
+    if (bd->select) select_batch(bd->policy, bd->sel, bd->frames, start, count, (u16*)bd->out);
+    else hash_batch(bd->policy, bd->frames, start, count, (u32*)bd->out);
+  }
+  return int_value(env, bad);
+}
+
+// bind(data, offsets, stride, lengths, link, links, spec, tables, selSpec|null, selTable|null, out) -> function
+napi_value Bind(napi_env env, napi_callback_info info) {
+  size_t argc = 11;
+  napi_value a[11];
+  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
+  if (argc != 11) return fail(env, "argument count"), nullptr;
+  Arr lengths;
+  if (!get_array(env, a[3], napi_uint32_array, false, lengths, "lengths")) return nullptr;
+  Bound* bd = new (std::nothrow) Bound();
+  if (!bd) return fail(env, "out of memory"), nullptr;
+  bd->frame_count = (u32)lengths.length;
+  napi_valuetype st;
+  napi_typeof(env, a[8], &st);
+  bd->select = st != napi_null && st != napi_undefined;
+  Arr out;
+  bool ok = get_frames(env, a, 0, bd->frame_count, bd->frames) && get_policy(env, a[6], a[7], bd->policy) &&
+            (!bd->select || get_selector(env, a[8], a[9], bd->sel)) &&
+            get_array(env, a[10], bd->select ? napi_uint16_array : napi_uint32_array, false, out, "out");
+  napi_value fn = nullptr;
+  if (ok) {
+    bd->out = out.data;
+    bd->out_len = (u32)out.length;
+    ok = napi_create_function(env, "boundBatch", NAPI_AUTO_LENGTH, BoundCall, bd, &fn) == napi_ok;
+  }
+  static const int held[] = {0, 1, 3, 5, 7, 9, 10};  // data, offsets, lengths, links, tables, selTable, out
+  for (int i : held)
+    if (ok) ok = hold(env, bd, a[i]);
+  if (ok) ok = napi_add_finalizer(env, fn, bd, bound_finalize, nullptr, nullptr) == napi_ok;
+  if (!ok) {
+    for (u32 i = 0; i < bd->nrefs; i++) napi_delete_reference(env, bd->refs[i]);
+    delete bd;
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) fail(env, "bind");
+    return nullptr;
+  }
+  return fn;
+}
+
+// ---- constants, for test/spec.test.ts --------------------------------------
+
+void set_const(napi_env env, napi_value obj, const char* name, u32 v) {
+  napi_value n;
+  napi_create_uint32(env, v, &n);
+  napi_set_named_property(env, obj, name, n);
+}
+
+napi_value Constants(napi_env env) {
+  napi_value o;
+  napi_create_object(env, &o);
+#define C(name) set_const(env, o, #name, name)
+  C(LINK_ETHERNET); C(LINK_RAW); C(LINK_SLL); C(LINK_IPV4); C(LINK_IPV6); C(LINK_SLL2);
+  C(S_KIND); C(S_FLAGS); C(S_ARG); C(S_SEED); C(S_HASHFN); C(S_LEN);
+  C(P_LINUX_L2); C(P_LINUX_L23); C(P_LINUX_L34); C(P_LINUX_E23); C(P_LINUX_E34); C(P_LINUX_VLAN_SRCMAC);
+  C(P_DPDK_L2); C(P_DPDK_L23); C(P_DPDK_L34); C(P_TEAM); C(P_TOEPLITZ); C(P_FIELDS);
+  C(F_VLAN_INBAND); C(F_SYMMETRIC); C(F_INNER); C(F_L2_FALLBACK);
+  C(T_ETH); C(T_VLAN); C(T_IPV4); C(T_IPV6); C(T_TCP); C(T_UDP); C(T_SCTP);
+  C(R_TCP); C(R_UDP); C(R_SCTP); C(TOEPLITZ_INPUT_MAX); C(TOEPLITZ_TABLE_LEN);
+  C(FLD_SRC_MAC); C(FLD_DST_MAC); C(FLD_ETHER_TYPE); C(FLD_VLAN); C(FLD_SRC_IP); C(FLD_DST_IP);
+  C(FLD_IP_PROTO); C(FLD_FLOW_LABEL); C(FLD_SRC_PORT); C(FLD_DST_PORT); C(FLD_TUNNEL_ID); C(FLD_MPLS_LABEL);
+  C(HASH_XOR); C(HASH_MURMUR3);
+  C(SEL_KIND); C(SEL_COUNT); C(SEL_LEN); C(SK_MODULO); C(PORT_LIMIT);
+  C(ST_OK); C(ST_TRUNCATED); C(ST_UNSUPPORTED); C(ST_TOO_DEEP); C(ST_MALFORMED); C(ST_BAD_LINK);
+  C(MAX_ETH); C(MAX_VLAN); C(MAX_MPLS); C(MAX_IP); C(MAX_IP6_EXT); C(MAX_HEADERS);
+  C(W_STATUS); C(W_LINKTYPE); C(W_END); C(W_FLAGS); C(W_ETHERTYPE); C(W_L3TYPE); C(W_NETH); C(W_ETH);
+  C(W_SLL_ADDR); C(W_NVLAN); C(W_VLAN); C(W_NMPLS); C(W_MPLS); C(W_PPPOE); C(W_NIP); C(W_IP); C(IP_SLOTS);
+  C(W_TUNNEL); C(W_TUNNEL_ID); C(W_INNER_IP); C(W_SLOTS);
+  C(WF_ETHERNET); C(WF_LLC); C(WF_SLL); C(WF_RAW);
+  C(I_KIND); C(I_VERSION); C(I_OFF); C(I_NEXT); C(I_PROTO); C(I_L4OFF); C(I_FRAG); C(I_FLOW); C(I_L4FLAGS);
+  C(I_SPORT); C(I_DPORT); C(I_ICMP); C(I_SPI);
+  C(IK_OUTER); C(IK_TUNNELLED); C(IK_QUOTED); C(IF_FRAGMENT); C(IF_MORE); C(IF_FRAG_HEADER);
+  C(L4_PORTS); C(L4_ICMP); C(L4_ICMP_ID); C(L4_SPI);
+  C(TUN_NONE); C(TUN_GRE); C(TUN_IPIP); C(TUN_VXLAN); C(TUN_GENEVE); C(TUN_MPLS_IP); C(TUN_ERSPAN); C(TUN_PPTP);
+#undef C
+  return o;
+}
+
+void export_fn(napi_env env, napi_value exports, const char* name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);
+  napi_set_named_property(env, exports, name, fn);
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  export_fn(env, exports, "hash", Hash);
+  export_fn(env, exports, "select", Select);
+  export_fn(env, exports, "touch", Touch);
+  export_fn(env, exports, "dissect", Dissect);
+  export_fn(env, exports, "murmur3", Murmur3);
+  export_fn(env, exports, "bind", Bind);
+  napi_set_named_property(env, exports, "constants", Constants(env));
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,112 @@
+// batch.h - the batch loops: parse + hash (+ select) every frame of a range.
+//
+// Frames: frame i is data[off(i) .. off(i) + lengths[i]) with off(i) =
+// offsets[i] (packed) or i * stride (strided). The caller validates the
+// range once with first_bad_frame() before any output is written, so a bad
+// frame never leaves a partial result in the caller's array; the loops then
+// trust the bounds. Outputs are indexed like the frames (out[i] for frame i).
+#ifndef LAGHASH_BATCH_H
+#define LAGHASH_BATCH_H
+
+#include "policy.h"
+#include "select.h"
+
+namespace laghash {
+
+struct Frames {
+  const u8* data;
+  u64 data_len;
+  const u32* offsets;  // nullptr: strided
+  u32 stride;
+  const u32* lengths;
+  const u16* links;    // nullptr: every frame has link type `link`
+  u32 link;
+};
+
+static inline u64 frame_offset(const Frames& b, u32 i) { return b.offsets ? (u64)b.offsets[i] : (u64)i * b.stride; }
+
+// The first frame of [start, start + count) that does not lie inside the
+// data buffer, or -1. Branch-free first pass (vectorisable), exact second.
+static inline int64_t first_bad_frame(const Frames& b, u32 start, u32 count) {
+  u32 bad = 0;
+  const u64 end = (u64)start + count;
+  if (b.offsets) {
+    for (u64 i = start; i < end; i++) bad |= (u64)b.offsets[i] + b.lengths[i] > b.data_len;
+  } else {
+    for (u64 i = start; i < end; i++) bad |= i * b.stride + b.lengths[i] > b.data_len;
+  }
+  if (!bad) return -1;
+  for (u64 i = start; i < end; i++)
+    if (frame_offset(b, (u32)i) + b.lengths[i] > b.data_len) return (int64_t)i;
+  return -1;
+}
+
+template <u32 KIND, class Emit>
+static inline void run_range(const Policy& p, const Frames& b, u32 start, u32 count, Emit emit) {
+  i32 w[W_SLOTS];
+  const u32 end = start + count;
+  if (b.offsets && !b.links) {  // the common layout: packed frames of one link type
+    const u32 link = b.link;
+    for (u32 i = start; i < end; i++) emit(i, policy_hash<KIND>(p, b.data + b.offsets[i], b.lengths[i], link, w));
+    return;
+  }
+  for (u32 i = start; i < end; i++) {
+    const u32 link = b.links ? b.links[i] : b.link;
+    emit(i, policy_hash<KIND>(p, b.data + frame_offset(b, i), b.lengths[i], link, w));
+  }
+}
+
+struct HashRun {
+  const Policy& p;
+  const Frames& b;
+  u32 start, count;
+  u32* out;
+  template <u32 KIND>
+  void run() {
+    u32* o = out;
+    run_range<KIND>(p, b, start, count, [o](u32 i, u32 h) { o[i] = h; });
+  }
+};
+
+struct SelectRun {
+  const Policy& p;
+  const Frames& b;
+  const Selector& s;
+  u32 start, count;
+  u16* out;
+  template <u32 KIND>
+  void run() {
+    u16* o = out;
+    const Selector sel = s;
+    run_range<KIND>(p, b, start, count, [o, sel](u32 i, u32 h) { o[i] = (u16)select_port(sel, h); });
+  }
+};
+
+static inline void hash_batch(const Policy& p, const Frames& b, u32 start, u32 count, u32* out) {
+  policy_dispatch(p.kind, HashRun{p, b, start, count, out});
+}
+
+static inline void select_batch(const Policy& p, const Selector& s, const Frames& b, u32 start, u32 count, u16* out) {
+  policy_dispatch(p.kind, SelectRun{p, b, s, start, count, out});
+}
+
+// The memory baseline for benchmarks: read the first `bytes` bytes of every
+// frame (8 at a time) and nothing else.
+static inline u64 touch_batch(const Frames& b, u32 start, u32 count, u32 bytes) {
+  u64 acc = 0;
+  for (u32 i = start; i < start + count; i++) {
+    const u8* f = b.data + frame_offset(b, i);
+    u32 n = b.lengths[i] < bytes ? b.lengths[i] : bytes, k = 0;
+    for (; k + 8 <= n; k += 8) {
+      u64 x;
+      memcpy(&x, f + k, 8);
+      acc ^= x;
+    }
+    for (; k < n; k++) acc += f[k];
+  }
+  return acc;
+}
+
+}  // namespace laghash
+
+#endif

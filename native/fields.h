@@ -1,0 +1,172 @@
+// fields.h - laghash's own field policies: any set of header fields, hashed
+// either the classic way (XOR of the fields' low 32 bits: what switches that
+// "take the low bits of the XOR of the addresses" do) or with MurmurHash3
+// and a seed (what a new deployment should use: the seed keeps two tiers of
+// aggregation from polarising).
+//
+// Field values come from the generic walk (frame.h): the outermost headers,
+// or with F_INNER the innermost Ethernet and IP headers behind tunnels. VLAN,
+// MPLS label and tunnel id are always the outermost tag, the top label and
+// the innermost tunnel's key/VNI. Ports are 0 for fragments (every fragment
+// of a datagram must take the same link); ICMP queries use their identifier
+// as both ports. F_SYMMETRIC orders each endpoint pair (MACs; address and
+// port) so both directions of a conversation hash alike. F_L2_FALLBACK hashes
+// frames without IP on MACs and ethertype instead of on nothing.
+//
+// Murmur key: these 32-bit words, in this order, for the fields selected:
+//   src MAC (2 words: bytes 0..3, 4..5 little-endian), dst MAC (2), ethertype,
+//   VLAN id, MPLS label, tunnel id, src address (1 or 4 words, little-endian),
+//   dst address, IP protocol, IPv6 flow label, src port, dst port.
+// Addresses are left out (0 words) when the frame has no IP layer.
+#ifndef LAGHASH_FIELDS_H
+#define LAGHASH_FIELDS_H
+
+#include "frame.h"
+#include "murmur3.h"
+
+namespace laghash {
+
+struct FieldValues {
+  const u8* smac;  // nullptr when absent
+  const u8* dmac;
+  const u8* sip;   // nullptr when there is no IP layer
+  const u8* dip;
+  u32 alen;        // 4 or 16
+  u32 ether_type, vlan, mpls, tunnel_id, proto, flow, sport, dport;
+};
+
+static const u8 ZERO_MAC[6] = {0, 0, 0, 0, 0, 0};
+
+static inline void field_values(const u8* f, const i32* w, bool inner, FieldValues& v) {
+  v.smac = v.dmac = nullptr;
+  v.sip = v.dip = nullptr;
+  v.alen = 0;
+  v.proto = v.flow = v.sport = v.dport = 0;
+  i32 neth = w[W_NETH];
+  if (neth > 0) {
+    const u8* e = f + w[W_ETH + (inner ? neth - 1 : 0)];
+    v.dmac = e;
+    v.smac = e + 6;
+  } else if (w[W_SLL_ADDR] >= 0) {
+    v.smac = f + w[W_SLL_ADDR];
+  }
+  v.vlan = w[W_NVLAN] > 0 ? (u32)w[W_VLAN] & 0x0fff : 0;
+  v.mpls = w[W_NMPLS] > 0 ? ((u32)w[W_MPLS] >> 12) & 0xfffff : 0;
+  v.tunnel_id = w[W_TUNNEL] != (i32)TUN_NONE && w[W_TUNNEL_ID] != -1 ? (u32)w[W_TUNNEL_ID] : 0;
+  v.ether_type = w[W_L3TYPE] >= 0 ? (u32)w[W_L3TYPE] : 0;
+  i32 ip = inner ? w[W_INNER_IP] : (w[W_NIP] > 0 && w[W_IP + I_KIND] != (i32)IK_QUOTED ? 0 : -1);
+  if (ip < 0) return;
+  const i32* L = w + W_IP + ip * IP_SLOTS;
+  const u32 off = (u32)L[I_OFF];
+  const bool v4 = L[I_VERSION] == 4;
+  v.alen = v4 ? 4 : 16;
+  v.sip = f + off + (v4 ? 12 : 8);
+  v.dip = v.sip + v.alen;
+  v.ether_type = v4 ? ETH_P_IP : ETH_P_IPV6;
+  v.proto = (u32)(L[I_PROTO] >= 0 ? L[I_PROTO] : L[I_NEXT]);
+  v.flow = v4 ? 0 : (u32)L[I_FLOW];
+  if (L[I_FRAG] & IF_FRAGMENT) return;
+  if (L[I_L4FLAGS] & L4_PORTS) {
+    v.sport = (u32)L[I_SPORT];
+    v.dport = (u32)L[I_DPORT];
+  } else if (L[I_L4FLAGS] & L4_ICMP_ID) {
+    v.sport = v.dport = (u32)L[I_ICMP] >> 16;
+  }
+}
+
+static inline int bytes_cmp(const u8* a, const u8* b, u32 n) {
+  for (u32 i = 0; i < n; i++)
+    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+
+// F_SYMMETRIC: put the smaller endpoint first.
+static inline void field_order(FieldValues& v) {
+  const u8* s = v.smac ? v.smac : ZERO_MAC;
+  const u8* d = v.dmac ? v.dmac : ZERO_MAC;
+  if (bytes_cmp(s, d, 6) > 0) {
+    const u8* t = v.smac;
+    v.smac = v.dmac;
+    v.dmac = t;
+  }
+  if (!v.sip) return;
+  int c = bytes_cmp(v.sip, v.dip, v.alen);
+  if (c > 0 || (c == 0 && v.sport > v.dport)) {
+    const u8* t = v.sip;
+    v.sip = v.dip;
+    v.dip = t;
+    u32 p = v.sport;
+    v.sport = v.dport;
+    v.dport = p;
+  }
+}
+
+static inline u32 mac_low32(const u8* m) { return m ? be32(m + 2) : 0; }
+
+static inline u32 fields_xor(const FieldValues& v, u32 mask) {
+  u32 h = 0;
+  if (mask & FLD_SRC_MAC) h ^= mac_low32(v.smac);
+  if (mask & FLD_DST_MAC) h ^= mac_low32(v.dmac);
+  if (mask & FLD_ETHER_TYPE) h ^= v.ether_type;
+  if (mask & FLD_VLAN) h ^= v.vlan;
+  if (mask & FLD_MPLS_LABEL) h ^= v.mpls;
+  if (mask & FLD_TUNNEL_ID) h ^= v.tunnel_id;
+  if (v.sip) {
+    if (mask & FLD_SRC_IP) h ^= be32(v.sip + v.alen - 4);
+    if (mask & FLD_DST_IP) h ^= be32(v.dip + v.alen - 4);
+  }
+  if (mask & FLD_IP_PROTO) h ^= v.proto;
+  if (mask & FLD_FLOW_LABEL) h ^= v.flow;
+  if (mask & FLD_SRC_PORT) h ^= v.sport;
+  if (mask & FLD_DST_PORT) h ^= v.dport;
+  return h;
+}
+
+static inline u32 push_mac(u32* k, u32 n, const u8* m) {
+  k[n] = m ? le32(m) : 0;
+  k[n + 1] = m ? le16(m + 4) : 0;
+  return n + 2;
+}
+
+static inline u32 push_addr(u32* k, u32 n, const u8* a, u32 alen) {
+  for (u32 i = 0; i < alen; i += 4) k[n++] = le32(a + i);
+  return n;
+}
+
+static inline u32 fields_murmur(const FieldValues& v, u32 mask, u32 seed) {
+  u32 k[20];
+  u32 n = 0;
+  if (mask & FLD_SRC_MAC) n = push_mac(k, n, v.smac);
+  if (mask & FLD_DST_MAC) n = push_mac(k, n, v.dmac);
+  if (mask & FLD_ETHER_TYPE) k[n++] = v.ether_type;
+  if (mask & FLD_VLAN) k[n++] = v.vlan;
+  if (mask & FLD_MPLS_LABEL) k[n++] = v.mpls;
+  if (mask & FLD_TUNNEL_ID) k[n++] = v.tunnel_id;
+  if (v.sip) {
+    if (mask & FLD_SRC_IP) n = push_addr(k, n, v.sip, v.alen);
+    if (mask & FLD_DST_IP) n = push_addr(k, n, v.dip, v.alen);
+  }
+  if (mask & FLD_IP_PROTO) k[n++] = v.proto;
+  if (mask & FLD_FLOW_LABEL) k[n++] = v.flow;
+  if (mask & FLD_SRC_PORT) k[n++] = v.sport;
+  if (mask & FLD_DST_PORT) k[n++] = v.dport;
+  return murmur3_words(k, n, seed);
+}
+
+enum : u32 {
+  FLD_L3L4 = FLD_SRC_IP | FLD_DST_IP | FLD_IP_PROTO | FLD_FLOW_LABEL | FLD_SRC_PORT | FLD_DST_PORT,
+};
+
+// The field policy's hash of a walked frame.
+static inline u32 fields_hash(const u8* f, const i32* w, u32 flags, u32 mask, u32 hashfn, u32 seed) {
+  FieldValues v;
+  field_values(f, w, (flags & F_INNER) != 0, v);
+  if (!v.sip && (flags & F_L2_FALLBACK) && (mask & FLD_L3L4))
+    mask = (mask & ~FLD_L3L4) | FLD_SRC_MAC | FLD_DST_MAC | FLD_ETHER_TYPE;
+  if (flags & F_SYMMETRIC) field_order(v);
+  return hashfn == HASH_XOR ? fields_xor(v, mask) : fields_murmur(v, mask, seed);
+}
+
+}  // namespace laghash
+
+#endif

@@ -16,6 +16,14 @@
 #include <cstdint>
 #include <cstring>
 
+// The per-frame helpers are small and called once per frame from a loop that
+// is specialised per policy: inlining them keeps the loop free of calls.
+#if defined(__GNUC__)
+#define LAGHASH_INLINE inline __attribute__((always_inline))
+#else
+#define LAGHASH_INLINE inline
+#endif
+
 namespace laghash {
 
 typedef uint8_t u8;

@@ -22,7 +22,7 @@
 namespace laghash {
 
 // ether_hash(): XOR of the three 16-bit words of both MACs, as host words.
-static inline u32 dpdk_ether_hash(const View& v) {
+static LAGHASH_INLINE u32 dpdk_ether_hash(const View& v) {
   const u8* d = v.hdr;
   const u8* s = v.hdr + 6;
   return (le16(s) ^ le16(d)) ^ (le16(s + 2) ^ le16(d + 2)) ^ (le16(s + 4) ^ le16(d + 4));
@@ -30,7 +30,7 @@ static inline u32 dpdk_ether_hash(const View& v) {
 
 // get_vlan_offset(): the L3 ethertype and the offset of the L3 header from
 // the end of the Ethernet header. Returns 0 as the type when a tag is cut short.
-static inline u32 dpdk_l3_type(const View& v, u32& off) {
+static LAGHASH_INLINE u32 dpdk_l3_type(const View& v, u32& off) {
   u32 proto = be16(v.hdr + 12);
   off = 0;
   if (proto == ETH_P_8021Q || proto == ETH_P_8021AD) {
@@ -47,31 +47,31 @@ static inline u32 dpdk_l3_type(const View& v, u32& off) {
 }
 
 // ipv4_hash() / ipv6_hash(): source XOR destination as host words.
-static inline u32 dpdk_l3_hash(const View& v, u32 proto, u32 off) {
+static LAGHASH_INLINE u32 dpdk_l3_hash(const View& v, u32 proto, u32 off) {
   if (proto == ETH_P_IP && vneed(v, off, 20)) return le32(v.net + off + 12) ^ le32(v.net + off + 16);
   if (proto == ETH_P_IPV6 && vneed(v, off, 40)) return xor4_le32(v.net + off + 8) ^ xor4_le32(v.net + off + 24);
   return 0;
 }
 
 // burst_xmit_l2_hash(): hash ^= hash >> 8
-static inline u32 dpdk_l2(const View& v) {
+static LAGHASH_INLINE u32 dpdk_l2(const View& v) {
   if (!v.ok) return 0;
   u32 h = dpdk_ether_hash(v);
   return h ^ (h >> 8);
 }
 
 // burst_xmit_l23_hash()
-static inline u32 dpdk_l23(const View& v) {
+static LAGHASH_INLINE u32 dpdk_l23(const View& v) {
   if (!v.ok) return 0;
   u32 off, proto = dpdk_l3_type(v, off);
   return fold16_8(dpdk_ether_hash(v) ^ dpdk_l3_hash(v, proto, off));
 }
 
 // HASH_L4_PORTS(): source port XOR destination port as host 16-bit words.
-static inline u32 dpdk_ports(const View& v, u32 l4) { return le16(v.net + l4) ^ le16(v.net + l4 + 2); }
+static LAGHASH_INLINE u32 dpdk_ports(const View& v, u32 l4) { return le16(v.net + l4) ^ le16(v.net + l4 + 2); }
 
 // burst_xmit_l34_hash(): no L2 part.
-static inline u32 dpdk_l34(const View& v) {
+static LAGHASH_INLINE u32 dpdk_l34(const View& v) {
   if (!v.ok) return 0;
   u32 off, proto = dpdk_l3_type(v, off);
   u32 l3 = dpdk_l3_hash(v, proto, off), l4 = 0;

@@ -551,7 +551,7 @@ struct View {
 // Cooked (SLL/SLL2) captures get a header with a zero destination, the SLL
 // sender address as source when it is 6 bytes long, and the SLL protocol;
 // raw-IP captures a zero header with the IP version's ethertype.
-static inline void make_view(const u8* f, u32 len, u32 link, bool offload, View& v) {
+static LAGHASH_INLINE void make_view(const u8* f, u32 len, u32 link, bool offload, View& v) {
   v.tagged = false;
   v.tci = 0;
   v.ok = false;
@@ -602,7 +602,7 @@ static inline void make_view(const u8* f, u32 len, u32 link, bool offload, View&
 }
 
 // Bounds check inside a view: n bytes at offset off of the network part.
-static inline bool vneed(const View& v, u32 off, u32 n) { return (u64)off + n <= v.nlen; }
+static LAGHASH_INLINE bool vneed(const View& v, u32 off, u32 n) { return (u64)off + n <= v.nlen; }
 
 }  // namespace laghash
 

@@ -33,27 +33,30 @@ struct LinuxKeys {
 };
 
 // bond_eth_hash(): last bytes of both MACs and the ethertype as a number.
-static inline u32 linux_eth_hash(const View& v) {
+static LAGHASH_INLINE u32 linux_eth_hash(const View& v) {
   if (!v.ok) return 0;  // bond_pull_data() of an Ethernet header failed
   return (u32)v.hdr[5] ^ v.hdr[11] ^ be16(v.hdr + 12);
 }
 
-// proto_ports_offset() then skb_flow_get_ports(): the 4 bytes at the port
-// offset as a host word, 0 when absent or not a port-carrying protocol.
-static inline u32 linux_get_ports(const View& v, u32 thoff, u32 ip_proto) {
-  u32 poff;
-  switch (ip_proto) {
-    case IPPROTO_TCP_: case IPPROTO_UDP_: case IPPROTO_DCCP_: case IPPROTO_ESP_:
-    case IPPROTO_SCTP_: case IPPROTO_UDPLITE_:
-      poff = 0;
-      break;
-    case IPPROTO_AH_:  // SPI follows next header, length and reserved
-      poff = 4;
-      break;
-    default:
-      return 0;
+// proto_ports_offset() as a table: 0 for TCP, UDP, DCCP, ESP (its SPI),
+// SCTP and UDP-Lite; 4 for AH (the SPI follows next header, length and
+// reserved); -1 for protocols without ports.
+struct PortOffsets {
+  signed char off[256];
+  constexpr PortOffsets() : off() {
+    for (int i = 0; i < 256; i++) off[i] = -1;
+    off[IPPROTO_TCP_] = off[IPPROTO_UDP_] = off[IPPROTO_DCCP_] = off[IPPROTO_ESP_] = 0;
+    off[IPPROTO_SCTP_] = off[IPPROTO_UDPLITE_] = 0;
+    off[IPPROTO_AH_] = 4;
   }
-  if (!vneed(v, thoff + poff, 4)) return 0;
+};
+static constexpr PortOffsets LINUX_PORT_OFFSETS{};
+
+// skb_flow_get_ports(): the 4 bytes at the port offset as a host word, 0 when
+// absent or not a port-carrying protocol.
+static LAGHASH_INLINE u32 linux_get_ports(const View& v, u32 thoff, u32 ip_proto) {
+  const int poff = LINUX_PORT_OFFSETS.off[ip_proto & 0xff];
+  if (poff < 0 || !vneed(v, thoff + (u32)poff, 4)) return 0;
   return le32(v.net + thoff + poff);
 }
 
@@ -77,7 +80,7 @@ static inline void linux_icmp_tci(const View& v, u32 thoff, LinuxKeys& fk) {
 // bond_flow_ip(): addresses, then the transport protocol unless the IPv4
 // packet is a fragment (first included), then ports for layer3+4. The IPv4
 // IHL and version are not checked, as in the kernel.
-static inline bool linux_flow_ip(const View& v, u32 l2_proto, u32& nh, i32& ip_proto, bool l34, LinuxKeys& fk) {
+static LAGHASH_INLINE bool linux_flow_ip(const View& v, u32 l2_proto, u32& nh, i32& ip_proto, bool l34, LinuxKeys& fk) {
   if (l2_proto == ETH_P_IP) {
     if (!vneed(v, nh, 20)) return false;
     const u8* iph = v.net + nh;
@@ -108,7 +111,7 @@ static inline bool linux_icmp_is_err(u32 ip_proto, u32 type) {
 
 // bond_flow_dissect() for layer2+3 and layer3+4: ICMP errors are hashed on
 // the packet they quote, read with the outer packet's IP version.
-static inline bool linux_flow_dissect(const View& v, bool l34, LinuxKeys& fk) {
+static LAGHASH_INLINE bool linux_flow_dissect(const View& v, bool l34, LinuxKeys& fk) {
   u32 l2_proto = be16(v.hdr + 12), nh = 0;
   i32 ip_proto = -1;
   fk.ports = 0;
@@ -332,7 +335,7 @@ static inline bool linux_flow_dissect_encap(const View& v, LinuxKeys& fk) {
 // ---- the policies ---------------------------------------------------------
 
 // bond_ip_hash()
-static inline u32 linux_ip_hash(u32 hash, const LinuxKeys& fk, bool l34) {
+static LAGHASH_INLINE u32 linux_ip_hash(u32 hash, const LinuxKeys& fk, bool l34) {
   u32 src = fk.addr_type ? fk.src : 0, dst = fk.addr_type == 4 || fk.addr_type == 6 ? fk.dst : 0;
   hash ^= dst ^ src;
   hash = fold16_8(hash);
@@ -345,10 +348,12 @@ static inline u32 linux_ip_hash(u32 hash, const LinuxKeys& fk, bool l34) {
 static inline u32 linux_layer2(const View& v) { return linux_eth_hash(v); }
 
 // layer2+3 (encap: encap2+3) and layer3+4 (encap3+4): __bond_xmit_hash()
-static inline u32 linux_l3(const View& v, bool l34, bool encap) {
+template <bool L34, bool ENCAP>
+static LAGHASH_INLINE u32 linux_l3(const View& v) {
+  const bool l34 = L34;
   if (!v.ok) return 0;  // no Ethernet header: dissect and bond_eth_hash both fail
   LinuxKeys fk{0, 0, 0, 0, 0};
-  bool ok = encap ? linux_flow_dissect_encap(v, fk) : linux_flow_dissect(v, l34, fk);
+  bool ok = ENCAP ? linux_flow_dissect_encap(v, fk) : linux_flow_dissect(v, l34, fk);
   if (!ok) return linux_eth_hash(v);
   u32 hash;
   if (!l34) hash = linux_eth_hash(v);

@@ -39,7 +39,7 @@ static inline bool policy_decode(const u32* spec, u32 n, const u32* tables, u32 
 
 // The hash of one frame under policy kind KIND. w is scratch for the walk.
 template <u32 KIND>
-static inline u32 policy_hash(const Policy& p, const u8* f, u32 len, u32 link, i32* w) {
+static LAGHASH_INLINE u32 policy_hash(const Policy& p, const u8* f, u32 len, u32 link, i32* w) {
   if constexpr (KIND == P_TOEPLITZ || KIND == P_FIELDS) {
     walk(f, len, link, w, false);
     if constexpr (KIND == P_TOEPLITZ) {
@@ -53,10 +53,10 @@ static inline u32 policy_hash(const Policy& p, const u8* f, u32 len, u32 link, i
     const bool linux_like = KIND < P_DPDK_L2 || KIND == P_TEAM;
     make_view(f, len, link, linux_like && !(p.flags & F_VLAN_INBAND), v);
     if constexpr (KIND == P_LINUX_L2) return linux_layer2(v);
-    else if constexpr (KIND == P_LINUX_L23) return linux_l3(v, false, false);
-    else if constexpr (KIND == P_LINUX_L34) return linux_l3(v, true, false);
-    else if constexpr (KIND == P_LINUX_E23) return linux_l3(v, false, true);
-    else if constexpr (KIND == P_LINUX_E34) return linux_l3(v, true, true);
+    else if constexpr (KIND == P_LINUX_L23) return linux_l3<false, false>(v);
+    else if constexpr (KIND == P_LINUX_L34) return linux_l3<true, false>(v);
+    else if constexpr (KIND == P_LINUX_E23) return linux_l3<false, true>(v);
+    else if constexpr (KIND == P_LINUX_E34) return linux_l3<true, true>(v);
     else if constexpr (KIND == P_LINUX_VLAN_SRCMAC) return linux_vlan_srcmac(v);
     else if constexpr (KIND == P_DPDK_L2) return dpdk_l2(v);
     else if constexpr (KIND == P_DPDK_L23) return dpdk_l23(v);

@@ -106,7 +106,7 @@ static inline u32 team_program(const View& v, u32 mask) {
 }
 
 // lb_get_skb_hash(): the program's result folded to one byte.
-static inline u32 team_hash(const View& v, u32 mask) {
+static LAGHASH_INLINE u32 team_hash(const View& v, u32 mask) {
   if (!v.ok) return 0;
   u32 x = team_program(v, mask);
   return (x ^ (x >> 8) ^ (x >> 16) ^ (x >> 24)) & 0xff;

@@ -21,19 +21,19 @@
 namespace laghash {
 
 // Hash n bytes that sit at input positions pos .. pos + n - 1.
-static inline u32 toeplitz_run(const u32* T, u32 pos, const u8* in, u32 n, u32 h) {
+static LAGHASH_INLINE u32 toeplitz_run(const u32* T, u32 pos, const u8* in, u32 n, u32 h) {
   const u32* t = T + pos * 256;
   for (u32 i = 0; i < n; i++, t += 256) h ^= t[in[i]];
   return h;
 }
 
-static inline bool toeplitz_l4(u32 set, i32 proto) {
+static LAGHASH_INLINE bool toeplitz_l4(u32 set, i32 proto) {
   return (proto == (i32)IPPROTO_TCP_ && (set & R_TCP)) || (proto == (i32)IPPROTO_UDP_ && (set & R_UDP)) ||
          (proto == (i32)IPPROTO_SCTP_ && (set & R_SCTP));
 }
 
 // The hash of IP layer `ip` of a walked frame, 0 without one.
-static inline u32 toeplitz_hash(const u8* f, const i32* w, i32 ip, u32 set, const u32* T) {
+static LAGHASH_INLINE u32 toeplitz_hash(const u8* f, const i32* w, i32 ip, u32 set, const u32* T) {
   if (ip < 0) return 0;
   const i32* L = w + W_IP + ip * IP_SLOTS;
   const u32 off = (u32)L[I_OFF];

@@ -1,0 +1,67 @@
+/**
+ * One policy on the active backend (LAGHASH_BACKEND picks it), over the
+ * synthetic mix, at batch sizes 1, 32, 1024 and the whole mix through
+ * hashBatch, plus the bound form at 1 and 32, and selectBatch on the whole
+ * mix. Prints one JSON line: frames per second of each variant.
+ * Run by run.ts, one process per (backend, policy).
+ */
+import { Bench } from 'tinybench';
+import { backend, bindBatch, FrameBatch, hashBatch, policy, selectBatch } from '../dist/index.js';
+import { loadMix } from './mix.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const pol = policy(arg('policy', 'linux:layer3+4'));
+const frames = Number(arg('frames', String(1 << 20)));
+const timeMs = Number(arg('time', '1500'));
+
+const mix = loadMix(frames);
+const whole = FrameBatch.packed(mix.data, mix.offsets, mix.lengths);
+const out32 = new Uint32Array(mix.count);
+const out16 = new Uint16Array(mix.count);
+
+/** Batches of `size` frames covering the first `cover` frames. */
+function slices(size: number, cover: number): FrameBatch[] {
+  const list: FrameBatch[] = [];
+  for (let s = 0; s + size <= cover; s += size)
+    list.push(FrameBatch.packed(mix.data, mix.offsets.subarray(s, s + size), mix.lengths.subarray(s, s + size)));
+  return list;
+}
+
+const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: 200, warmupIterations: 2 });
+const framesPerTask: Record<string, number> = {};
+
+function add(name: string, n: number, fn: () => void): void {
+  framesPerTask[name] = n;
+  bench.add(name, fn);
+}
+
+add('batch 1M', mix.count, () => hashBatch(whole, pol, out32));
+for (const size of [1024, 32, 1]) {
+  const cover = size === 1 ? Math.min(mix.count, 1 << 16) : mix.count;
+  const list = slices(size, cover);
+  const sub = new Uint32Array(size);
+  add(`batch ${size}`, list.length * size, () => {
+    for (let i = 0; i < list.length; i++) hashBatch(list[i], pol, sub);
+  });
+}
+const bound = bindBatch(whole, pol, { out: out32 });
+for (const size of [32, 1]) {
+  const cover = size === 1 ? Math.min(mix.count, 1 << 18) : mix.count - (mix.count % size);
+  add(`bound ${size}`, cover, () => {
+    for (let s = 0; s < cover; s += size) bound.run(s, size);
+  });
+}
+add('select 1M', mix.count, () => selectBatch(whole, pol, { ports: 4 }, out16));
+
+await bench.run();
+const result: Record<string, number> = {};
+for (const t of bench.tasks) {
+  const r = t.result;
+  if (r.state !== 'completed') throw new Error(`${t.name}: ${r.state}`);
+  result[t.name] = framesPerTask[t.name] / (r.latency.p50! / 1000);
+}
+process.stdout.write(JSON.stringify({ backend, policy: pol.name, frames: mix.count, dataBytes: mix.data.length, fps: result }) + '\n');

@@ -119,6 +119,7 @@ export class BoundBatch<T extends Uint32Array | Uint16Array = Uint32Array> {
   private readonly fn: (start: number, count: number) => number;
   private readonly dataLength: number;
   private readonly frameCount: number;
+  private readonly outLength: number;
 
   constructor(backend: Backend, batch: FrameBatch, p: PolicyLike, options: BindOptions = {}) {
     checkBatch(batch);
@@ -130,6 +131,7 @@ export class BoundBatch<T extends Uint32Array | Uint16Array = Uint32Array> {
     this.out = (options.out === undefined ? new ctor(batch.count) : checkOut(options.out, ctor, batch.count)) as T;
     this.dataLength = batch.data.length;
     this.frameCount = batch.count;
+    this.outLength = this.out.length;
     this.fn = backend.bind(
       batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes,
       this.policy.spec, this.policy.tables, sel ? sel.spec : null, sel ? sel.table : null, this.out,
@@ -140,8 +142,12 @@ export class BoundBatch<T extends Uint32Array | Uint16Array = Uint32Array> {
   run(start: number, count: number): T {
     if (!(start >= 0 && count >= 0 && start + count <= this.frameCount && Number.isInteger(start) && Number.isInteger(count)))
       throw new InvalidArgumentError(`Expected start and count integers with start + count <= ${this.frameCount}, got ${describe(start)} and ${describe(count)}`);
-    if (this.batch.data.length !== this.dataLength)
-      throw new BufferStateError('The bound data buffer was detached or resized since bindBatch()');
+    // Every array the native side holds must still have the length it was
+    // bound with: a detached one reads as length 0 (its memory may be gone).
+    const b = this.batch;
+    if (b.data.length !== this.dataLength || b.lengths.length !== this.frameCount || this.out.length !== this.outLength ||
+        (b.offsets !== null && b.offsets.length !== this.frameCount) || (b.linkTypes !== null && b.linkTypes.length !== this.frameCount))
+      throw new BufferStateError('An array bound by bindBatch() (data, offsets, lengths, link types or out) was detached since');
     const r = this.fn(start, count);
     if (r >= 0) throw boundsError(this.batch, r);
     return this.out;

@@ -14,9 +14,20 @@
 // (skb_network_offset); every read is checked against the view like
 // pskb_may_pull / __skb_header_pointer would.
 //
+// Kernel versions: this is the current mainline behaviour. Older kernels
+// differ: before 4.15 no policy drops the lowest bit; from 4.15 to 5.17 every
+// policy that goes through bond_ip_hash() does (layer2+3 and encap2+3 too);
+// since 5.18 (and 5.10/5.15 stable) only layer3+4 and encap3+4 do. ICMP
+// identifiers and hashing ICMP errors on the quoted packet exist since 5.5.
+// The flow dissector's PPPoE, FCoE, 1588, CFM, HSR/PRP and BATMAN cases are
+// recent; older kernels fail the dissect there and fall back to layer2.
+//
 // Not reproduced: encap3+4 returns skb->hash when the socket set an L4 hash
-// (bond_xmit_hash); laghash computes the dissected hash. TIPC keepalive
-// messages take a random key in the kernel; laghash uses 0.
+// (bond_xmit_hash); laghash computes the dissected hash. A BPF flow dissector
+// attached to the network namespace replaces the built-in one for the encap
+// policies. TIPC keepalive messages take a random key in the kernel; laghash
+// uses 0. With vlan=inband the hash equals the kernel's XDP transmit path
+// (bond_xmit_hash_xdp: no offloaded tag, vlan+srcmac sees VLAN 0).
 #ifndef LAGHASH_LINUX_H
 #define LAGHASH_LINUX_H
 

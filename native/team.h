@@ -24,6 +24,12 @@
 //    the shipped code, reproduced).
 //  - Classic BPF ends the program with 0 when a load falls outside the
 //    packet: then the whole hash is 0.
+//
+// Versions: this is teamd_bpf_chef.c's generator (libteam 1.x since 2015).
+// The older teamd_hash_func.c hashed "eth" as the words at offsets 0, 4, 6
+// and 10 and knew only eth, ipv4 and ipv6. Kernels before the removal of
+// VLAN_TAG_PRESENT (4.20/5.0) masked the DEI bit (0x1000) out of
+// SKF_AD_VLAN_TAG; current ones give the whole TCI, as here.
 #ifndef LAGHASH_TEAM_H
 #define LAGHASH_TEAM_H
 

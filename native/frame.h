@@ -10,13 +10,15 @@
 //    finds impossible (malformed) or that exceeds a named cap (too deep). The
 //    record always holds what was parsed up to that point.
 //    Covered: Ethernet II and 802.3 length frames, 802.1Q / 802.1ad / 0x9100
-//    tag stacks, MPLS, PPPoE session, IPv4 (IHL, options, fragments), IPv6
-//    and its extension headers (hop-by-hop, routing, fragment, destination
-//    options, AH, mobility, HIP, shim6), TCP, UDP, UDP-Lite, SCTP, DCCP
+//    tag stacks, MPLS, PPPoE session (also with PPP protocol field
+//    compression), IPv4 (IHL, options, fragments), IPv6 and its extension
+//    headers (hop-by-hop, routing, fragment, destination options, AH,
+//    mobility, HIP, shim6), TCP, UDP, UDP-Lite, SCTP, DCCP
 //    ports, ICMP and ICMPv6 type/code/identifier (errors: the quoted packet),
 //    ESP and AH SPI, and tunnels: GRE (checksum, key, sequence; TEB, ERSPAN
-//    I/II/III, PPTP), IP-in-IP, 6in4, 4in6, MPLS-in-IP, VXLAN (UDP 4789) and
-//    Geneve (UDP 6081).
+//    I/II/III, PPTP), IP-in-IP, 6in4, 4in6, MPLS-in-IP, and on their UDP
+//    destination ports VXLAN (4789), VXLAN-GPE (4790), Geneve (6081) and
+//    GRE-in-UDP (4754).
 //
 // 2. View / make_view(): the frame as a reproduced system sees it: a 14-byte
 //    Ethernet header (synthesised for Linux cooked and raw-IP captures) and
@@ -63,7 +65,8 @@ constexpr u32 IPPROTO_SCTP_ = 132;
 constexpr u32 IPPROTO_UDPLITE_ = 136;
 constexpr u32 IPPROTO_MPLS_ = 137;
 
-constexpr u32 VXLAN_PORT = 4789, GENEVE_PORT = 6081;
+constexpr u32 VXLAN_PORT = 4789, VXLAN_GPE_PORT = 4790, GENEVE_PORT = 6081, GRE_UDP_PORT = 4754;
+constexpr u32 ERSPAN_FT_ETHERNET = 0, ERSPAN_FT_IP = 2;  // ERSPAN type III frame types
 
 // ------------------------------------------------------------------ walk --
 
@@ -204,14 +207,23 @@ static inline bool walk_mpls(Walk& k, u32& type, u32& off) {
   return true;
 }
 
-// PPPoE session stage (RFC 2516): version/type 0x11, code 0, session, length, PPP protocol.
+// PPPoE session stage (RFC 2516): version/type 0x11, code 0, session, length,
+// PPP protocol: two bytes, or one when the peers negotiated protocol field
+// compression (RFC 1661 6.5: an odd first byte is a whole protocol number).
 static inline bool walk_pppoe(Walk& k, u32& type, u32& off) {
-  if (!need(k, off, 8)) return fail(k, ST_TRUNCATED, off);
+  if (!need(k, off, 7)) return fail(k, ST_TRUNCATED, off);
   const u8* p = k.f + off;
   if (p[0] != 0x11 || p[1] != 0) return fail(k, ST_MALFORMED, off);
   k.w[W_PPPOE] = (i32)be16(p + 2);
-  u32 ppp = be16(p + 6);
-  off += 8;
+  u32 ppp;
+  if (p[6] & 1) {
+    ppp = p[6];
+    off += 7;
+  } else {
+    if (!need(k, off, 8)) return fail(k, ST_TRUNCATED, off);
+    ppp = be16(p + 6);
+    off += 8;
+  }
   switch (ppp) {
     case 0x0021: type = ETH_P_IP; return true;
     case 0x0057: type = ETH_P_IPV6; return true;
@@ -281,8 +293,11 @@ static inline bool walk_ipv6(Walk& k, u32 kind, u32 off, i32*& L, u32& proto, u3
     const u8* e = k.f + q;
     u32 next = e[0], elen;
     if (nh == 44) {  // fragment header: offset in 8-byte units, M flag
-      u32 fo = be16(e + 2), frag_off = fo >> 3;
-      L[I_FRAG] = (i32)(IF_FRAG_HEADER | ((frag_off || (fo & 1)) ? (u32)IF_FRAGMENT : 0u) | ((fo & 1) ? (u32)IF_MORE : 0u) | (frag_off << 16));
+      u32 fo = be16(e + 2), frag_off = fo >> 3, fragment = (frag_off || (fo & 1)) ? (u32)IF_FRAGMENT : 0u;
+      if (L[I_FRAG] & IF_FRAG_HEADER)  // a repeated header: the first one's offset and M stand
+        L[I_FRAG] |= (i32)fragment;
+      else
+        L[I_FRAG] = (i32)(IF_FRAG_HEADER | fragment | ((fo & 1) ? (u32)IF_MORE : 0u) | (frag_off << 16));
       elen = 8;
       if (frag_off) {
         L[I_PROTO] = (i32)next;
@@ -334,37 +349,17 @@ static inline bool walk_icmp(Walk& k, i32* L, u32 proto, u32 l4) {
   }
   L[I_ICMP] = (i32)word;
   if (L[I_KIND] == (i32)IK_QUOTED || !icmp_is_error(proto, type)) return done(k, l4 + 4);
+  if (!need(k, l4, 8)) return fail(k, ST_TRUNCATED, l4 + 4);  // the error's second word (unused, MTU, pointer)
   return walk_quoted(k, proto == IPPROTO_ICMP_ ? 4 : 6, l4 + 8);
-}
-
-// UDP tunnels on their IANA ports: VXLAN (RFC 7348) and Geneve (RFC 8926).
-static inline bool walk_udp_tunnel(Walk& k, u32 l4, u32 dport, u32& type, u32& off) {
-  u32 h = l4 + 8;
-  if (dport == VXLAN_PORT) {
-    if (!need(k, h, 8)) return fail(k, ST_TRUNCATED, h);
-    tunnel(k, TUN_VXLAN, (i32)be24(k.f + h + 4));
-    type = NEXT_ETHERNET;
-    off = h + 8;
-    return true;
-  }
-  if (dport == GENEVE_PORT) {
-    if (!need(k, h, 8)) return fail(k, ST_TRUNCATED, h);
-    const u8* g = k.f + h;
-    if ((g[0] >> 6) != 0) return fail(k, ST_UNSUPPORTED, h);  // unknown Geneve version
-    tunnel(k, TUN_GENEVE, (i32)be24(g + 4));
-    u32 pt = be16(g + 2);
-    type = pt == ETH_P_TEB ? (u32)NEXT_ETHERNET : pt;
-    off = h + 8 + (g[0] & 0x3fu) * 4;  // options length in 4-byte words
-    return true;
-  }
-  return done(k, h);
 }
 
 // ERSPAN (draft-foschiano-erspan): type I has no header, type II an 8-byte
 // header (GRE sequence bit set), type III 12 bytes plus an optional 8-byte
-// platform sub-header (O bit).
+// platform sub-header (O bit). Types I and II carry Ethernet frames; type III
+// says what in its frame type (FT: 0 Ethernet, 2 IP, the rest unassigned).
 static inline bool walk_erspan(Walk& k, u32 gre_flags, u32 pt, u32& type, u32& off) {
   i32 session = -1;
+  u32 ft = ERSPAN_FT_ETHERNET;
   if (pt == ETH_P_ERSPAN2) {
     if (gre_flags & 0x1000) {
       if (!need(k, off, 8)) return fail(k, ST_TRUNCATED, off);
@@ -374,11 +369,21 @@ static inline bool walk_erspan(Walk& k, u32 gre_flags, u32 pt, u32& type, u32& o
   } else {
     if (!need(k, off, 12)) return fail(k, ST_TRUNCATED, off);
     session = (i32)(be16(k.f + off + 2) & 0x3ff);
+    ft = (k.f[off + 10] >> 2) & 0x1f;
     u32 optional = (k.f[off + 11] & 1) ? 8 : 0;
+    if (!need(k, off, 12 + optional)) return fail(k, ST_TRUNCATED, off);
     off += 12 + optional;
   }
   tunnel(k, TUN_ERSPAN, session);
-  type = NEXT_ETHERNET;
+  if (ft == ERSPAN_FT_ETHERNET) {
+    type = NEXT_ETHERNET;
+    return true;
+  }
+  if (ft != ERSPAN_FT_IP) return fail(k, ST_UNSUPPORTED, off);
+  if (!need(k, off, 1)) return fail(k, ST_TRUNCATED, off);
+  u32 version = k.f[off] >> 4;
+  if (version != 4 && version != 6) return fail(k, ST_MALFORMED, off);
+  type = version == 4 ? ETH_P_IP : ETH_P_IPV6;
   return true;
 }
 
@@ -431,6 +436,49 @@ static inline bool walk_gre(Walk& k, u32 g, u32& type, u32& off) {
   tunnel(k, TUN_GRE, key);
   type = pt == ETH_P_TEB ? (u32)NEXT_ETHERNET : pt;
   return true;
+}
+
+// VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe): the VXLAN header with a next
+// protocol byte (1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH, 5 MPLS).
+static inline bool walk_vxlan_gpe(Walk& k, u32 h, u32& type, u32& off) {
+  if (!need(k, h, 8)) return fail(k, ST_TRUNCATED, h);
+  tunnel(k, TUN_VXLAN, (i32)be24(k.f + h + 4));
+  off = h + 8;
+  switch (k.f[h + 3]) {
+    case 1: type = ETH_P_IP; return true;
+    case 2: type = ETH_P_IPV6; return true;
+    case 3: type = NEXT_ETHERNET; return true;
+    case 5: type = ETH_P_MPLS_UC; return true;
+    default: return fail(k, ST_UNSUPPORTED, off);  // NSH or unassigned
+  }
+}
+
+// UDP tunnels on their IANA destination ports: VXLAN (RFC 7348), VXLAN-GPE,
+// Geneve (RFC 8926) and GRE-in-UDP (RFC 8086).
+static inline bool walk_udp_tunnel(Walk& k, u32 l4, u32 dport, u32& type, u32& off) {
+  u32 h = l4 + 8;
+  if (dport == VXLAN_PORT) {
+    if (!need(k, h, 8)) return fail(k, ST_TRUNCATED, h);
+    tunnel(k, TUN_VXLAN, (i32)be24(k.f + h + 4));
+    type = NEXT_ETHERNET;
+    off = h + 8;
+    return true;
+  }
+  if (dport == VXLAN_GPE_PORT) return walk_vxlan_gpe(k, h, type, off);
+  if (dport == GENEVE_PORT) {
+    if (!need(k, h, 8)) return fail(k, ST_TRUNCATED, h);
+    const u8* g = k.f + h;
+    if ((g[0] >> 6) != 0) return fail(k, ST_UNSUPPORTED, h);  // unknown Geneve version
+    u32 hlen = 8 + (g[0] & 0x3fu) * 4;  // options length in 4-byte words
+    if (!need(k, h, hlen)) return fail(k, ST_TRUNCATED, h);
+    tunnel(k, TUN_GENEVE, (i32)be24(g + 4));
+    u32 pt = be16(g + 2);
+    type = pt == ETH_P_TEB ? (u32)NEXT_ETHERNET : pt;
+    off = h + hlen;
+    return true;
+  }
+  if (dport == GRE_UDP_PORT) return walk_gre(k, h, type, off);
+  return done(k, h);
 }
 
 // The transport header of IP layer L; returns true with (type, off) when a

@@ -39,7 +39,11 @@ export const IPPROTO_UDPLITE = 136;
 export const IPPROTO_MPLS = 137;
 
 export const VXLAN_PORT = 4789;
+export const VXLAN_GPE_PORT = 4790;
 export const GENEVE_PORT = 6081;
+export const GRE_UDP_PORT = 4754;
+export const ERSPAN_FT_ETHERNET = 0;
+export const ERSPAN_FT_IP = 2;
 
 // ------------------------------------------------------------------ walk --
 
@@ -190,11 +194,18 @@ function walk_mpls(k: Walk): boolean {
 
 function walk_pppoe(k: Walk): boolean {
   const off = k.off, p = k.b + off;
-  if (!need(k, off, 8)) return fail(k, S.ST_TRUNCATED, off);
+  if (!need(k, off, 7)) return fail(k, S.ST_TRUNCATED, off);
   if (k.d[p] !== 0x11 || k.d[p + 1] !== 0) return fail(k, S.ST_MALFORMED, off);
   k.w[S.W_PPPOE] = be16(k.d, p + 2);
-  const ppp = be16(k.d, p + 6);
-  k.off = off + 8;
+  let ppp: number;
+  if (k.d[p + 6] & 1) {
+    ppp = k.d[p + 6];
+    k.off = off + 7;
+  } else {
+    if (!need(k, off, 8)) return fail(k, S.ST_TRUNCATED, off);
+    ppp = be16(k.d, p + 6);
+    k.off = off + 8;
+  }
   switch (ppp) {
     case 0x0021: k.type = ETH_P_IP; return true;
     case 0x0057: k.type = ETH_P_IPV6; return true;
@@ -265,8 +276,9 @@ function walk_ipv6(k: Walk, kind: number, off: number): boolean {
     const next = d[e];
     let elen: number;
     if (nh === 44) {
-      const fo = be16(d, e + 2), frag_off = fo >>> 3;
-      w[L + S.I_FRAG] = S.IF_FRAG_HEADER | (frag_off || fo & 1 ? S.IF_FRAGMENT : 0) | (fo & 1 ? S.IF_MORE : 0) | (frag_off << 16);
+      const fo = be16(d, e + 2), frag_off = fo >>> 3, fragment = frag_off || fo & 1 ? S.IF_FRAGMENT : 0;
+      if (w[L + S.I_FRAG] & S.IF_FRAG_HEADER) w[L + S.I_FRAG] |= fragment;
+      else w[L + S.I_FRAG] = S.IF_FRAG_HEADER | fragment | (fo & 1 ? S.IF_MORE : 0) | (frag_off << 16);
       elen = 8;
       if (frag_off) {
         w[L + S.I_PROTO] = next;
@@ -315,33 +327,12 @@ function walk_icmp(k: Walk, L: number, proto: number, l4: number): boolean {
   }
   w[L + S.I_ICMP] = word;
   if (w[L + S.I_KIND] === S.IK_QUOTED || !icmp_is_error(proto, type)) return done(k, l4 + 4);
+  if (!need(k, l4, 8)) return fail(k, S.ST_TRUNCATED, l4 + 4);
   return walk_quoted(k, proto === IPPROTO_ICMP ? 4 : 6, l4 + 8);
 }
 
-function walk_udp_tunnel(k: Walk, l4: number, dport: number): boolean {
-  const h = l4 + 8, d = k.d;
-  if (dport === VXLAN_PORT) {
-    if (!need(k, h, 8)) return fail(k, S.ST_TRUNCATED, h);
-    tunnel(k, S.TUN_VXLAN, be24(d, k.b + h + 4));
-    k.type = NEXT_ETHERNET;
-    k.off = h + 8;
-    return true;
-  }
-  if (dport === GENEVE_PORT) {
-    if (!need(k, h, 8)) return fail(k, S.ST_TRUNCATED, h);
-    const g = k.b + h;
-    if (d[g] >> 6 !== 0) return fail(k, S.ST_UNSUPPORTED, h);
-    tunnel(k, S.TUN_GENEVE, be24(d, g + 4));
-    const pt = be16(d, g + 2);
-    k.type = pt === ETH_P_TEB ? NEXT_ETHERNET : pt;
-    k.off = h + 8 + (d[g] & 0x3f) * 4;
-    return true;
-  }
-  return done(k, h);
-}
-
 function walk_erspan(k: Walk, gre_flags: number, pt: number): boolean {
-  let off = k.off, session = -1;
+  let off = k.off, session = -1, ft = ERSPAN_FT_ETHERNET;
   if (pt === ETH_P_ERSPAN2) {
     if (gre_flags & 0x1000) {
       if (!need(k, off, 8)) return fail(k, S.ST_TRUNCATED, off);
@@ -351,12 +342,22 @@ function walk_erspan(k: Walk, gre_flags: number, pt: number): boolean {
   } else {
     if (!need(k, off, 12)) return fail(k, S.ST_TRUNCATED, off);
     session = be16(k.d, k.b + off + 2) & 0x3ff;
+    ft = (k.d[k.b + off + 10] >> 2) & 0x1f;
     const optional = k.d[k.b + off + 11] & 1 ? 8 : 0;
+    if (!need(k, off, 12 + optional)) return fail(k, S.ST_TRUNCATED, off);
     off += 12 + optional;
   }
   tunnel(k, S.TUN_ERSPAN, session);
-  k.type = NEXT_ETHERNET;
   k.off = off;
+  if (ft === ERSPAN_FT_ETHERNET) {
+    k.type = NEXT_ETHERNET;
+    return true;
+  }
+  if (ft !== ERSPAN_FT_IP) return fail(k, S.ST_UNSUPPORTED, off);
+  if (!need(k, off, 1)) return fail(k, S.ST_TRUNCATED, off);
+  const version = k.d[k.b + off] >> 4;
+  if (version !== 4 && version !== 6) return fail(k, S.ST_MALFORMED, off);
+  k.type = version === 4 ? ETH_P_IP : ETH_P_IPV6;
   return true;
 }
 
@@ -407,6 +408,45 @@ function walk_gre(k: Walk, g: number): boolean {
   tunnel(k, S.TUN_GRE, key);
   k.type = pt === ETH_P_TEB ? NEXT_ETHERNET : pt;
   return true;
+}
+
+function walk_vxlan_gpe(k: Walk, h: number): boolean {
+  if (!need(k, h, 8)) return fail(k, S.ST_TRUNCATED, h);
+  tunnel(k, S.TUN_VXLAN, be24(k.d, k.b + h + 4));
+  k.off = h + 8;
+  switch (k.d[k.b + h + 3]) {
+    case 1: k.type = ETH_P_IP; return true;
+    case 2: k.type = ETH_P_IPV6; return true;
+    case 3: k.type = NEXT_ETHERNET; return true;
+    case 5: k.type = ETH_P_MPLS_UC; return true;
+    default: return fail(k, S.ST_UNSUPPORTED, k.off);
+  }
+}
+
+function walk_udp_tunnel(k: Walk, l4: number, dport: number): boolean {
+  const h = l4 + 8, d = k.d;
+  if (dport === VXLAN_PORT) {
+    if (!need(k, h, 8)) return fail(k, S.ST_TRUNCATED, h);
+    tunnel(k, S.TUN_VXLAN, be24(d, k.b + h + 4));
+    k.type = NEXT_ETHERNET;
+    k.off = h + 8;
+    return true;
+  }
+  if (dport === VXLAN_GPE_PORT) return walk_vxlan_gpe(k, h);
+  if (dport === GENEVE_PORT) {
+    if (!need(k, h, 8)) return fail(k, S.ST_TRUNCATED, h);
+    const g = k.b + h;
+    if (d[g] >> 6 !== 0) return fail(k, S.ST_UNSUPPORTED, h);
+    const hlen = 8 + (d[g] & 0x3f) * 4;
+    if (!need(k, h, hlen)) return fail(k, S.ST_TRUNCATED, h);
+    tunnel(k, S.TUN_GENEVE, be24(d, g + 4));
+    const pt = be16(d, g + 2);
+    k.type = pt === ETH_P_TEB ? NEXT_ETHERNET : pt;
+    k.off = h + hlen;
+    return true;
+  }
+  if (dport === GRE_UDP_PORT) return walk_gre(k, h);
+  return done(k, h);
 }
 
 function walk_transport(k: Walk, L: number, proto: number, l4: number): boolean {

@@ -1,0 +1,102 @@
+/**
+ * The differential property test: the native addon and the TypeScript twin
+ * must agree bit for bit, for every policy and selector, on every frame: good,
+ * truncated, mutated or garbage, of every supported link type, and on every
+ * frame of every shared capture. Also the walk records (dissect) must agree.
+ *
+ * LAGHASH_DIFF_FRAMES sets the number of random frames (default 100,000);
+ * a disagreement prints the frame as hex and both outputs.
+ */
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Backend } from '../lib/backend.js';
+import { FrameBatch } from '../lib/batch.js';
+import { hashBatchWith, selectBatchWith } from '../lib/hash.js';
+import { getBackend } from '../lib/native.js';
+import { policy, type Policy } from '../lib/policy.js';
+import { W_SLOTS } from '../lib/spec.js';
+import { SYMMETRIC_RSS_KEY } from '../lib/toeplitz.js';
+import { anyFrame, type LinkedFrame } from './helpers/arbitrary.js';
+import { nativeAvailable } from './helpers/backends.js';
+import { toHex } from './helpers/frames.js';
+
+export const DIFF_POLICIES: Policy[] = [
+  'linux:layer2', 'linux:layer2+3', 'linux:layer3+4', 'linux:encap2+3', 'linux:encap3+4', 'linux:vlan+srcmac',
+  'linux:layer3+4?vlan=inband', 'linux:encap3+4?vlan=inband', 'linux:vlan+srcmac?vlan=inband',
+  'dpdk:l2', 'dpdk:l23', 'dpdk:l34',
+  'team', 'team:eth', 'team:vlan', 'team:eth,vlan,ipv4,ipv6,l4', 'team:ipv6,tcp', 'team:l3,udp,sctp?vlan=inband',
+  'rss:toeplitz', 'rss:toeplitz?l4=&tunnel=inner', 'rss:toeplitz?l4=tcp,udp,sctp',
+  'src-mac', 'dst-mac', 'src-dst-mac', 'src-ip', 'dst-ip', 'src-dst-ip', 'src-dst-ip-port',
+  'src-dst-ip-port?hash=xor', 'src-dst-ip-port?symmetric=1&seed=99', 'src-dst-ip?tunnel=inner&l2Fallback=0',
+  'fields?fields=src-mac,dst-mac,ether-type,vlan,mpls-label,tunnel-id,src-ip,dst-ip,ip-proto,flow-label,src-port,dst-port&symmetric=1&tunnel=inner',
+  'fields?fields=src-mac,dst-mac,ether-type,vlan,mpls-label,tunnel-id,src-ip,dst-ip,ip-proto,flow-label,src-port,dst-port&hash=xor',
+].map((p) => policy(p)).concat([policy({ name: 'rss:toeplitz', key: SYMMETRIC_RSS_KEY })]);
+
+const PORTS = [1, 3, 4, 7, 4096];
+
+function batchOf(frames: LinkedFrame[]): FrameBatch {
+  const b = FrameBatch.fromBuffers(frames.map((f) => f.bytes), { linkType: Uint16Array.from(frames, (f) => f.link) });
+  return b;
+}
+
+/** Compare both backends on a batch; returns a description of the first disagreement, or null. */
+export function firstDisagreement(nat: Backend, js: Backend, batch: FrameBatch, policies: Policy[] = DIFF_POLICIES): string | null {
+  for (const p of policies) {
+    const a = hashBatchWith(nat, batch, p), b = hashBatchWith(js, batch, p);
+    for (let i = 0; i < batch.count; i++)
+      if (a[i] !== b[i]) return `${p.name}: frame ${i} (link ${batch.linkTypeOf(i)}) ${toHex(batch.frame(i))}: native 0x${a[i].toString(16)}, js 0x${b[i].toString(16)}`;
+    for (const ports of PORTS) {
+      const x = selectBatchWith(nat, batch, p, { ports }), y = selectBatchWith(js, batch, p, { ports });
+      for (let i = 0; i < batch.count; i++)
+        if (x[i] !== y[i]) return `${p.name} % ${ports}: frame ${i} ${toHex(batch.frame(i))}: native ${x[i]}, js ${y[i]}`;
+    }
+  }
+  const ra = new Int32Array(W_SLOTS), rb = new Int32Array(W_SLOTS);
+  for (let i = 0; i < batch.count; i++) {
+    const f = batch.frame(i), link = batch.linkTypeOf(i);
+    nat.dissect(f, 0, f.length, link, ra);
+    js.dissect(f, 0, f.length, link, rb);
+    for (let k = 0; k < W_SLOTS; k++)
+      if (ra[k] !== rb[k]) return `walk record slot ${k}: frame ${i} (link ${link}) ${toHex(f)}: native ${ra[k]}, js ${rb[k]}`;
+    if (ra[2] > f.length) return `walk end ${ra[2]} past the frame (${f.length} bytes): ${toHex(f)}`;
+  }
+  return null;
+}
+
+const TOTAL = Number(process.env.LAGHASH_DIFF_FRAMES ?? 100_000);
+const PER_RUN = 500;
+const SHARED = new URL('../../shared/captures/', import.meta.url);
+const haveShared = existsSync(SHARED);
+
+describe.skipIf(!nativeAvailable)(nativeAvailable ? 'native and TypeScript backends agree' : 'native and TypeScript backends agree (skipped: native addon not loaded)', () => {
+  const nat = nativeAvailable ? getBackend('native') : (null as unknown as Backend);
+  const js = getBackend('js');
+
+  it(`on ${TOTAL} random, truncated, mutated and garbage frames`, () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(fc.array(anyFrame, { minLength: PER_RUN, maxLength: PER_RUN }), (frames) => {
+        checked += frames.length;
+        const d = firstDisagreement(nat, js, batchOf(frames));
+        if (d) throw new Error(d);
+      }),
+      { numRuns: Math.ceil(TOTAL / PER_RUN), endOnFailure: true },
+    );
+    expect(checked).toBeGreaterThanOrEqual(TOTAL);
+  }, 600_000);
+
+  describe.skipIf(!haveShared)(haveShared ? 'on every frame of every shared capture' : 'on every frame of every shared capture (skipped: ../shared/captures absent)', () => {
+    const files = haveShared ? readdirSync(SHARED).filter((f) => /\.pcap(ng)?$/.test(f)).sort() : [];
+    it(`${files.length} captures`, () => {
+      let frames = 0;
+      for (const f of files) {
+        const batch = FrameBatch.fromCapture(readFileSync(new URL(f, SHARED)));
+        frames += batch.count;
+        const d = firstDisagreement(nat, js, batch);
+        if (d) throw new Error(`${f}: ${d}`);
+      }
+      expect(frames).toBeGreaterThan(100_000);
+    }, 600_000);
+  });
+});

@@ -2,7 +2,7 @@
  * npm run bench: every suite in its own process (so one JIT state does not
  * colour another), then the table and the ratios taken in this one run.
  *
- *   node bench/run.js [--frames N] [--policies a,b] [--quick]
+ *   node bench/run.js [--frames N] [--policies 'a;b'] [--quick]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,7 +25,7 @@ const frames = Number(opt('frames') ?? 1 << 20);
 const quick = args.includes('--quick');
 const policies = (opt('policies') ?? [
   'linux:layer3+4', 'rss:toeplitz', 'linux:layer2', 'linux:encap3+4', 'dpdk:l34', 'team:eth,ipv4,ipv6,l4', 'src-dst-ip-port',
-].join(',')).split(',');
+].join(';')).split(';');
 const here = (f: string) => fileURLToPath(new URL(f, import.meta.url));
 
 function suite(file: string, env: Record<string, string>, extra: string[]): SuiteResult {

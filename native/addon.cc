@@ -79,8 +79,11 @@ bool get_frames(napi_env env, napi_value* a, u32 start, u32 count, Frames& b) {
   const u64 end = (u64)start + count;
   if (end > lengths.length || (!offsets.null && end > offsets.length) || (!links.null && end > links.length))
     return fail(env, "frame range");
+  u64 held = lengths.length;
+  if (!offsets.null && offsets.length < held) held = offsets.length;
+  if (!links.null && links.length < held) held = links.length;
   b = Frames{(const u8*)data.data, data.length, (const u32*)offsets.data, stride,
-             (const u32*)lengths.data, (const u16*)links.data, link};
+             (const u32*)lengths.data, (const u16*)links.data, link, (u32)(held > 0xffffffffu ? 0xffffffffu : held)};
   return true;
 }
 

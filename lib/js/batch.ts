@@ -28,20 +28,49 @@ export function first_bad_frame(b: Frames, start: number, count: number): number
 
 const W = new Int32Array(S.W_SLOTS);
 
+// JavaScript has no prefetch instruction. Reading the first and last byte of
+// the next GROUP frames' first 64 bytes, back to back, lets their cache misses
+// overlap (the CPU keeps several loads in flight); the walk of each frame then
+// finds its headers in cache instead of waiting for each line in turn. The
+// sum is kept so the reads are not optimised away. (native/batch.h uses
+// __builtin_prefetch for the same purpose.)
+const GROUP = 16;
+let touched = 0;
+
+function touch_group(data: Uint8Array, offs: Uint32Array | null, stride: number, from: number, to: number): void {
+  const last = data.length - 1;
+  let acc = 0;
+  for (let j = from; j < to; j++) {
+    const o = offs ? offs[j] : j * stride;
+    if (o <= last) acc ^= data[o] ^ data[o + 63 <= last ? o + 63 : last];
+  }
+  touched ^= acc;
+}
+
 export function hash_batch(p: Policy, b: Frames, start: number, count: number, out: Uint32Array): void {
   const data = b.data, offs = b.offsets, lens = b.lengths, links = b.links, link = b.link, stride = b.stride, w = W;
   const end = start + count;
-  for (let i = start; i < end; i++) {
-    out[i] = policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w);
+  for (let g = start; g < end; g += GROUP) {
+    const ge = g + GROUP < end ? g + GROUP : end;
+    touch_group(data, offs, stride, g, ge);
+    for (let i = g; i < ge; i++) out[i] = policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w);
   }
 }
 
 export function select_batch(p: Policy, s: Selector, b: Frames, start: number, count: number, out: Uint16Array): void {
   const data = b.data, offs = b.offsets, lens = b.lengths, links = b.links, link = b.link, stride = b.stride, w = W;
   const end = start + count;
-  for (let i = start; i < end; i++) {
-    out[i] = select_port(s, policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w));
+  for (let g = start; g < end; g += GROUP) {
+    const ge = g + GROUP < end ? g + GROUP : end;
+    touch_group(data, offs, stride, g, ge);
+    for (let i = g; i < ge; i++)
+      out[i] = select_port(s, policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w));
   }
+}
+
+/** The running XOR of the touched bytes (exists so the reads are kept). */
+export function touched_sum(): number {
+  return touched;
 }
 
 /** The memory baseline: read the first `bytes` bytes of every frame. */

@@ -31,19 +31,17 @@ export function linux_eth_hash(v: View): number {
   return h[o + 5] ^ h[o + 11] ^ be16(h, o + 12);
 }
 
+/** proto_ports_offset() as a table: 0 for TCP, UDP, DCCP, ESP, SCTP, UDP-Lite; 4 for AH; -1 otherwise. */
+const LINUX_PORT_OFFSETS = (() => {
+  const t = new Int8Array(256).fill(-1);
+  t[IPPROTO_TCP] = t[IPPROTO_UDP] = t[IPPROTO_DCCP] = t[IPPROTO_ESP] = t[IPPROTO_SCTP] = t[IPPROTO_UDPLITE] = 0;
+  t[IPPROTO_AH] = 4;
+  return t;
+})();
+
 export function linux_get_ports(v: View, data: Uint8Array, thoff: number, ip_proto: number): number {
-  let poff: number;
-  switch (ip_proto) {
-    case IPPROTO_TCP: case IPPROTO_UDP: case IPPROTO_DCCP: case IPPROTO_ESP: case IPPROTO_SCTP: case IPPROTO_UDPLITE:
-      poff = 0;
-      break;
-    case IPPROTO_AH:
-      poff = 4;
-      break;
-    default:
-      return 0;
-  }
-  if (!vneed(v, thoff + poff, 4)) return 0;
+  const poff = LINUX_PORT_OFFSETS[ip_proto & 0xff];
+  if (poff < 0 || !vneed(v, thoff + poff, 4)) return 0;
   return le32(data, v.net + thoff + poff);
 }
 

@@ -58,6 +58,14 @@ bool get_u32(napi_env env, napi_value v, u32& out, const char* what) {
   return true;
 }
 
+// The call's arguments, exactly N of them (and the function's data pointer).
+template <size_t N>
+bool get_args(napi_env env, napi_callback_info info, napi_value (&a)[N], void** data = nullptr) {
+  size_t argc = N;
+  if (napi_get_cb_info(env, info, &argc, a, nullptr, data) != napi_ok || argc != N) return fail(env, "argument count");
+  return true;
+}
+
 napi_value int_value(napi_env env, int64_t v) {
   napi_value r;
   napi_create_int64(env, v, &r);
@@ -112,54 +120,56 @@ bool get_selector(napi_env env, napi_value spec_v, napi_value table_v, Selector&
   return true;
 }
 
-// hash(data, offsets, stride, lengths, link, links, start, count, spec, tables, out)
-//   -> -1, or the index of the first frame outside data (nothing written)
-napi_value Hash(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
-  napi_value a[11];
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 11) return fail(env, "argument count"), nullptr;
+// The arguments hash and select share: frames, the range, the policy.
+struct BatchCall {
   u32 start, count;
   Frames b;
   Policy p;
+};
+
+bool get_batch_call(napi_env env, napi_value* a, BatchCall& c) {
+  return get_u32(env, a[6], c.start, "start") && get_u32(env, a[7], c.count, "count") &&
+         get_frames(env, a, c.start, c.count, c.b) && get_policy(env, a[8], a[9], c.p);
+}
+
+// The output array: of the given kind, with room for the call's range.
+bool get_out(napi_env env, napi_value v, napi_typedarray_type kind, const BatchCall& c, Arr& out) {
+  if (!get_array(env, v, kind, false, out, "out")) return false;
+  if ((u64)c.start + c.count > out.length) return fail(env, "out length");
+  return true;
+}
+
+// hash(data, offsets, stride, lengths, link, links, start, count, spec, tables, out)
+//   -> -1, or the index of the first frame outside data (nothing written)
+napi_value Hash(napi_env env, napi_callback_info info) {
+  napi_value a[11];
+  if (!get_args(env, info, a)) return nullptr;
+  BatchCall c;
   Arr out;
-  if (!get_u32(env, a[6], start, "start") || !get_u32(env, a[7], count, "count") ||
-      !get_frames(env, a, start, count, b) || !get_policy(env, a[8], a[9], p) ||
-      !get_array(env, a[10], napi_uint32_array, false, out, "out"))
-    return nullptr;
-  if ((u64)start + count > out.length) return fail(env, "out length"), nullptr;
-  int64_t bad = first_bad_frame(b, start, count);
-  if (bad < 0) hash_batch(p, b, start, count, (u32*)out.data);
+  if (!get_batch_call(env, a, c) || !get_out(env, a[10], napi_uint32_array, c, out)) return nullptr;
+  int64_t bad = first_bad_frame(c.b, c.start, c.count);
+  if (bad < 0) hash_batch(c.p, c.b, c.start, c.count, (u32*)out.data);
   return int_value(env, bad);
 }
 
 // select(data, offsets, stride, lengths, link, links, start, count, spec, tables, selSpec, selTable, out)
 napi_value Select(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
   napi_value a[13];
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 13) return fail(env, "argument count"), nullptr;
-  u32 start, count;
-  Frames b;
-  Policy p;
+  if (!get_args(env, info, a)) return nullptr;
+  BatchCall c;
   Selector s;
   Arr out;
-  if (!get_u32(env, a[6], start, "start") || !get_u32(env, a[7], count, "count") ||
-      !get_frames(env, a, start, count, b) || !get_policy(env, a[8], a[9], p) ||
-      !get_selector(env, a[10], a[11], s) || !get_array(env, a[12], napi_uint16_array, false, out, "out"))
+  if (!get_batch_call(env, a, c) || !get_selector(env, a[10], a[11], s) || !get_out(env, a[12], napi_uint16_array, c, out))
     return nullptr;
-  if ((u64)start + count > out.length) return fail(env, "out length"), nullptr;
-  int64_t bad = first_bad_frame(b, start, count);
-  if (bad < 0) select_batch(p, s, b, start, count, (u16*)out.data);
+  int64_t bad = first_bad_frame(c.b, c.start, c.count);
+  if (bad < 0) select_batch(c.p, s, c.b, c.start, c.count, (u16*)out.data);
   return int_value(env, bad);
 }
 
 // touch(data, offsets, stride, lengths, link, links, start, count, bytes) -> checksum (benchmark baseline)
 napi_value Touch(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value a[9];
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 9) return fail(env, "argument count"), nullptr;
+  if (!get_args(env, info, a)) return nullptr;
   u32 start, count, bytes;
   Frames b;
   if (!get_u32(env, a[6], start, "start") || !get_u32(env, a[7], count, "count") ||
@@ -173,10 +183,8 @@ napi_value Touch(napi_env env, napi_callback_info info) {
 
 // dissect(data, offset, length, link, out Int32Array[W_SLOTS])
 napi_value Dissect(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value a[5];
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 5) return fail(env, "argument count"), nullptr;
+  if (!get_args(env, info, a)) return nullptr;
   Arr data, out;
   u32 offset, length, link;
   if (!get_array(env, a[0], napi_uint8_array, false, data, "data") || !get_u32(env, a[1], offset, "offset") ||
@@ -190,12 +198,10 @@ napi_value Dissect(napi_env env, napi_callback_info info) {
 
 // murmur3(bytes, seed) -> u32: MurmurHash3_x86_32 (tested against published vectors)
 napi_value Murmur3(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value a[2];
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
   Arr data;
   u32 seed;
-  if (argc != 2 || !get_array(env, a[0], napi_uint8_array, false, data, "bytes") || !get_u32(env, a[1], seed, "seed"))
+  if (!get_args(env, info, a) || !get_array(env, a[0], napi_uint8_array, false, data, "bytes") || !get_u32(env, a[1], seed, "seed"))
     return nullptr;
   napi_value r;
   napi_create_uint32(env, murmur3_bytes((const u8*)data.data, (u32)data.length, seed), &r);
@@ -235,15 +241,12 @@ bool hold(napi_env env, Bound* bd, napi_value v) {
 
 // The bound call: (start, count) -> -1 or the first frame outside the buffer.
 napi_value BoundCall(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value a[2];
-  void* data;
-  napi_get_cb_info(env, info, &argc, a, nullptr, &data);
-  Bound* bd = (Bound*)data;
+  void* data = nullptr;
   u32 start = 0, count = 0;
-  if (argc != 2 || napi_get_value_uint32(env, a[0], &start) != napi_ok ||
-      napi_get_value_uint32(env, a[1], &count) != napi_ok)
-    return fail(env, "bound arguments"), nullptr;
+  if (!get_args(env, info, a, &data) || !get_u32(env, a[0], start, "start") || !get_u32(env, a[1], count, "count"))
+    return nullptr;
+  Bound* bd = (Bound*)data;
   const u64 end = (u64)start + count;
   if (end > bd->frame_count || end > bd->out_len) return fail(env, "bound range"), nullptr;
   int64_t bad = first_bad_frame(bd->frames, start, count);
@@ -256,10 +259,8 @@ napi_value BoundCall(napi_env env, napi_callback_info info) {
 
 // bind(data, offsets, stride, lengths, link, links, spec, tables, selSpec|null, selTable|null, out) -> function
 napi_value Bind(napi_env env, napi_callback_info info) {
-  size_t argc = 11;
   napi_value a[11];
-  napi_get_cb_info(env, info, &argc, a, nullptr, nullptr);
-  if (argc != 11) return fail(env, "argument count"), nullptr;
+  if (!get_args(env, info, a)) return nullptr;
   Arr lengths;
   if (!get_array(env, a[3], napi_uint32_array, false, lengths, "lengths")) return nullptr;
   Bound* bd = new (std::nothrow) Bound();

@@ -1,7 +1,5 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { existsSync, readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import {
   CaptureStreamParser,
   LINKTYPE_ETHERNET,
@@ -11,6 +9,7 @@ import {
   type Capture,
 } from '../lib/capture.js';
 import { BufferStateError, CaptureFormatError, InvalidArgumentError } from '../lib/errors.js';
+import { haveCaptures, readCapture, readManifest, readOracle } from './helpers/shared.js';
 
 // ---------------------------------------------------------------------------
 // Builders for hand-made captures
@@ -609,53 +608,11 @@ describe('CaptureStreamParser', () => {
 // ---------------------------------------------------------------------------
 // Real captures
 
-const capturesUrl = new URL('../../shared/captures/', import.meta.url);
-const haveCaptures = existsSync(new URL('MANIFEST.tsv', capturesUrl));
-
-interface ManifestRow {
-  file: string;
-  format: string;
-  linkType: number;
-  frames: number;
-}
-
-function readManifest(): ManifestRow[] {
-  if (!haveCaptures) return [];
-  const [header, ...lines] = readFileSync(new URL('MANIFEST.tsv', capturesUrl), 'utf8').trimEnd().split('\n');
-  const columns = header!.split('\t');
-  const col = (name: string): number => {
-    const i = columns.indexOf(name);
-    if (i < 0) throw new Error(`MANIFEST.tsv has no ${name} column`);
-    return i;
-  };
-  const [file, format, linkType, frames] = [col('file'), col('format'), col('link_type'), col('frames')];
-  return lines.map((line) => {
-    const cells = line.split('\t');
-    return {
-      file: cells[file]!,
-      format: cells[format]!,
-      linkType: Number.parseInt(cells[linkType]!, 10),
-      frames: Number(cells[frames]),
-    };
-  });
-}
-
-function readCapture(file: string): Uint8Array {
-  return new Uint8Array(readFileSync(new URL(file, capturesUrl)));
-}
-
-/** frame.len and frame.cap_len of every frame, from tshark's oracle TSV (gzipped for large captures). */
+/** frame.len and frame.cap_len of every frame, from tshark's oracle table. */
 function readOracleLengths(file: string): { len: number[]; capLen: number[] } {
-  const plain = new URL(`oracle/${file}.tsv`, capturesUrl);
-  const text = existsSync(plain)
-    ? readFileSync(plain, 'utf8')
-    : gunzipSync(readFileSync(new URL(`oracle/${file}.tsv.gz`, capturesUrl))).toString('utf8');
-  const [header, ...lines] = text.trimEnd().split('\n');
-  const columns = header!.split('\t');
-  const len = columns.indexOf('frame.len');
-  const capLen = columns.indexOf('frame.cap_len');
-  const rows = lines.map((l) => l.split('\t'));
-  return { len: rows.map((r) => Number(r[len])), capLen: rows.map((r) => Number(r[capLen])) };
+  const t = readOracle(file);
+  const len = t.col('frame.len'), capLen = t.col('frame.cap_len');
+  return { len: t.rows.map((r) => Number(r[len])), capLen: t.rows.map((r) => Number(r[capLen])) };
 }
 
 const manifest = readManifest();

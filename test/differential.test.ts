@@ -7,7 +7,7 @@
  * LAGHASH_DIFF_FRAMES sets the number of random frames (default 100,000);
  * a disagreement prints the frame as hex and both outputs.
  */
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../lib/backend.js';
@@ -20,6 +20,7 @@ import { SYMMETRIC_RSS_KEY } from '../lib/toeplitz.js';
 import { anyFrame, type LinkedFrame } from './helpers/arbitrary.js';
 import { nativeAvailable } from './helpers/backends.js';
 import { toHex } from './helpers/frames.js';
+import { CAPTURES, haveCaptures } from './helpers/shared.js';
 
 export const DIFF_POLICIES: Policy[] = [
   'linux:layer2', 'linux:layer2+3', 'linux:layer3+4', 'linux:encap2+3', 'linux:encap3+4', 'linux:vlan+srcmac',
@@ -66,8 +67,8 @@ export function firstDisagreement(nat: Backend, js: Backend, batch: FrameBatch, 
 
 const TOTAL = Number(process.env.LAGHASH_DIFF_FRAMES ?? 100_000);
 const PER_RUN = 500;
-const SHARED = new URL('../../shared/captures/', import.meta.url);
-const haveShared = existsSync(SHARED);
+const SHARED = CAPTURES;
+const haveShared = haveCaptures;
 
 describe.skipIf(!nativeAvailable)(nativeAvailable ? 'native and TypeScript backends agree' : 'native and TypeScript backends agree (skipped: native addon not loaded)', () => {
   const nat = nativeAvailable ? getBackend('native') : (null as unknown as Backend);

@@ -19,15 +19,13 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import type { Backend, BackendName } from '../lib/backend.js';
 import { FrameBatch } from '../lib/batch.js';
 import { fromRecord, type Dissection } from '../lib/dissect.js';
 import { getBackend } from '../lib/native.js';
 import * as S from '../lib/spec.js';
+import { haveCaptures, readCapture, readManifest, readOracle } from './helpers/shared.js';
 
-const capturesUrl = new URL('../../shared/captures/', import.meta.url);
-const haveCaptures = existsSync(new URL('MANIFEST.tsv', capturesUrl));
 const knownUrl = new URL('fixtures/known-differences.tsv', import.meta.url);
 
 /** Link types laghash walks (the corpus has Ethernet, SLL and raw IP). */
@@ -53,28 +51,11 @@ interface Capture {
   oracle: string[][];
 }
 
-function readManifest(): { file: string; linkType: number }[] {
-  const [header, ...lines] = readFileSync(new URL('MANIFEST.tsv', capturesUrl), 'utf8').trimEnd().split('\n');
-  const cols = header!.split('\t');
-  const file = cols.indexOf('file'), link = cols.indexOf('link_type');
-  return lines.map((l) => l.split('\t')).map((c) => ({ file: c[file]!, linkType: Number.parseInt(c[link]!, 10) }));
-}
-
-function readOracle(file: string): string[][] {
-  const plain = new URL(`oracle/${file}.tsv`, capturesUrl);
-  const text = existsSync(plain)
-    ? readFileSync(plain, 'utf8')
-    : gunzipSync(readFileSync(new URL(`oracle/${file}.tsv.gz`, capturesUrl))).toString('utf8');
-  const [header, ...lines] = text.trimEnd().split('\n');
-  const cols = header!.split('\t');
-  const at = FIELDS.map((f) => {
-    const i = cols.indexOf(f);
-    if (i < 0) throw new Error(`oracle/${file}.tsv has no ${f} column`);
-    return i;
-  });
-  const number = cols.indexOf('frame.number');
-  return lines.map((line, n) => {
-    const cells = line.split('\t');
+function readOracleCells(file: string): string[][] {
+  const t = readOracle(file);
+  const at = FIELDS.map((f) => t.col(f));
+  const number = t.col('frame.number');
+  return t.rows.map((cells, n) => {
     if (Number(cells[number]) !== n + 1) throw new Error(`oracle/${file}.tsv: row ${n + 1} is frame ${cells[number]}`);
     return at.map((i) => cells[i] ?? '');
   });
@@ -85,8 +66,8 @@ const captures = new Map<string, Capture>();
 function capture(file: string): Capture {
   let c = captures.get(file);
   if (!c) {
-    const batch = FrameBatch.fromCapture(new Uint8Array(readFileSync(new URL(file, capturesUrl))));
-    c = { file, batch, oracle: readOracle(file) };
+    const batch = FrameBatch.fromCapture(readCapture(file));
+    c = { file, batch, oracle: readOracleCells(file) };
     captures.set(file, c);
   }
   return c;

@@ -12,6 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
+import { concat } from './helpers/frames.js';
 import { describe, expect, it } from 'vitest';
 import type { Backend, BackendName } from '../lib/backend.js';
 import { FrameBatch } from '../lib/batch.js';
@@ -104,15 +105,7 @@ const ipv6Arb = fc.uint8Array({ minLength: 16, maxLength: 16 });
 const portArb = fc.integer({ min: 0, max: 0xffff });
 const payloadArb = fc.uint8Array({ maxLength: 48 });
 
-function cat(...parts: ArrayLike<number>[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+const cat = (...parts: ArrayLike<number>[]): Uint8Array => concat(...parts.map((p) => Uint8Array.from(p)));
 
 const be16 = (v: number) => [(v >> 8) & 0xff, v & 0xff];
 

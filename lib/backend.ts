@@ -18,10 +18,16 @@ export interface Backend {
     data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
     start: number, count: number, spec: Uint32Array, tables: Uint32Array | null, out: Uint32Array,
   ): number;
+  /** Select ports: selTable and stats (counters, or null) are the caller's and may be updated. */
   select(
     data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
-    start: number, count: number, spec: Uint32Array, tables: Uint32Array | null, selSpec: Uint32Array, selTable: Uint16Array,
-    out: Uint16Array,
+    start: number, count: number, spec: Uint32Array, tables: Uint32Array | null, selSpec: Uint32Array, selTable: Uint32Array,
+    stats: Float64Array | null, out: Uint16Array,
+  ): number;
+  /** Same-port receive: frame i arrived on port arrival[i]. */
+  learn(
+    data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
+    start: number, count: number, selSpec: Uint32Array, selTable: Uint32Array, stats: Float64Array | null, arrival: Uint16Array,
   ): number;
   /** Benchmark baseline: read the first `bytes` bytes of every frame; returns a checksum. */
   touch(
@@ -35,7 +41,7 @@ export interface Backend {
   /** Register everything once; the returned function takes only (start, count). */
   bind(
     data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
-    spec: Uint32Array, tables: Uint32Array | null, selSpec: Uint32Array | null, selTable: Uint16Array | null,
-    out: Uint32Array | Uint16Array,
+    spec: Uint32Array, tables: Uint32Array | null, selSpec: Uint32Array | null, selTable: Uint32Array | null,
+    stats: Float64Array | null, out: Uint32Array | Uint16Array,
   ): (start: number, count: number) => number;
 }

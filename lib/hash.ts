@@ -18,15 +18,16 @@ export interface ModuloSelector {
 }
 export type SelectorLike = ModuloSelector;
 
-/** A compiled selector: the flat spec both backends read. */
+/** A compiled selector: the flat spec both backends read, its table, its counters (or null). */
 export interface CompiledSelector {
-  readonly ports: number;
   readonly spec: Uint32Array;
-  readonly table: Uint16Array;
+  readonly table: Uint32Array;
+  readonly stats: Float64Array | null;
 }
 
 const selectorCache = new Map<number, CompiledSelector>();
 
+/** { ports: n }: modulo over ports 0 .. n - 1. */
 export function compileSelector(s: SelectorLike): CompiledSelector {
   const o = checkObject(s, 'selector');
   const ports = checkInt(o.ports, 1, S.PORT_LIMIT, 'ports');
@@ -35,9 +36,10 @@ export function compileSelector(s: SelectorLike): CompiledSelector {
     const spec = new Uint32Array(S.SEL_LEN);
     spec[S.SEL_KIND] = S.SK_MODULO;
     spec[S.SEL_COUNT] = ports;
-    const table = new Uint16Array(ports);
+    spec[S.SEL_PORTS] = ports;
+    const table = new Uint32Array(ports);
     for (let i = 0; i < ports; i++) table[i] = i;
-    c = Object.freeze({ ports, spec, table });
+    c = Object.freeze({ spec, table, stats: null });
     selectorCache.set(ports, c);
   }
   return c;
@@ -77,7 +79,7 @@ export function selectBatchWith(backend: Backend, batch: FrameBatch, p: PolicyLi
   const o = out === undefined ? new Uint16Array(batch.count) : checkOut<Uint16Array>(out, Uint16Array, batch.count);
   const r = backend.select(
     batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count,
-    pol.spec, pol.tables, sel.spec, sel.table, o,
+    pol.spec, pol.tables, sel.spec, sel.table, sel.stats, o,
   );
   if (r >= 0) throw boundsError(batch, r);
   return o;
@@ -134,7 +136,7 @@ export class BoundBatch<T extends Uint32Array | Uint16Array = Uint32Array> {
     this.outLength = this.out.length;
     this.fn = backend.bind(
       batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes,
-      this.policy.spec, this.policy.tables, sel ? sel.spec : null, sel ? sel.table : null, this.out,
+      this.policy.spec, this.policy.tables, sel ? sel.spec : null, sel ? sel.table : null, sel ? sel.stats : null, this.out,
     );
   }
 

@@ -22,6 +22,7 @@ function loadNative(): { backend: Backend | null; error: Error | null } {
       name: 'native',
       hash: addon.hash,
       select: addon.select,
+      learn: addon.learn,
       touch: addon.touch,
       dissect: addon.dissect,
       murmur3: addon.murmur3,

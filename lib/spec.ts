@@ -70,9 +70,32 @@ export const HASH_MURMUR3 = 1;
 // selector spec words
 export const SEL_KIND = 0;
 export const SEL_COUNT = 1;
-export const SEL_LEN = 4;
+export const SEL_BUCKETS = 2;
+export const SEL_NOW = 3;
+export const SEL_FLAGS = 4;
+export const SEL_PORTS = 5;
+export const SEL_MAXIDLE = 6;
+export const SEL_FIRST = 7;
+export const SEL_LEN = 8;
 export const SK_MODULO = 1;
+export const SK_TEAM = 2;
+export const SK_TABLE = 3;
+export const SK_RESILIENT = 4;
+export const SK_RENDEZVOUS = 5;
+export const SK_SAME_PORT = 6;
+export const SF_COUNT = 1 << 0;
+export const SF_FLOW_KEY = 1 << 1;
+export const SF_HTPM = 1 << 2;
+export const SF_STAMP = 1 << 3;
 export const PORT_LIMIT = 4096;
+export const NO_PORT = 0xffff;
+export const PORT_NONE = 0xffffffff;
+export const TEAM_HTPM_LEN = 256;
+export const RDV_WORDS = 3;
+export const RDV_LOG2_LEN = 1024;
+export const CONV_WORDS = 4;
+export const CONV_WAYS = 8;
+export const CONV_STATS = 4;
 
 // walk record
 export const ST_OK = 0;

@@ -105,18 +105,17 @@ bool get_policy(napi_env env, napi_value spec_v, napi_value tables_v, Policy& p)
   return true;
 }
 
-bool get_selector(napi_env env, napi_value spec_v, napi_value table_v, Selector& s) {
-  Arr spec, table;
+// (selSpec, selTable, stats|null): the selector, over the caller's table and counters.
+bool get_selector(napi_env env, napi_value spec_v, napi_value table_v, napi_value stats_v, Selector& s) {
+  Arr spec, table, stats;
   if (!get_array(env, spec_v, napi_uint32_array, false, spec, "selector spec") ||
-      !get_array(env, table_v, napi_uint16_array, false, table, "selector table"))
+      !get_array(env, table_v, napi_uint32_array, false, table, "selector table") ||
+      !get_array(env, stats_v, napi_float64_array, true, stats, "selector stats"))
     return false;
-  const u32* sp = (const u32*)spec.data;
-  if (spec.length < SEL_LEN || sp[SEL_KIND] != SK_MODULO || sp[SEL_COUNT] == 0 || sp[SEL_COUNT] > table.length)
+  if (table.length > 0xffffffffu || stats.length > 0xffffffffu ||
+      !selector_decode((const u32*)spec.data, (u32)spec.length, (u32*)table.data, (u32)table.length,
+                       (double*)stats.data, (u32)stats.length, s))
     return fail(env, "selector spec");
-  const u16* t = (const u16*)table.data;
-  for (u32 i = 0; i < sp[SEL_COUNT]; i++)
-    if (t[i] >= PORT_LIMIT) return fail(env, "selector table");
-  s = Selector{SK_MODULO, sp[SEL_COUNT], fastmod_magic(sp[SEL_COUNT]), t};
   return true;
 }
 
@@ -152,17 +151,36 @@ napi_value Hash(napi_env env, napi_callback_info info) {
   return int_value(env, bad);
 }
 
-// select(data, offsets, stride, lengths, link, links, start, count, spec, tables, selSpec, selTable, out)
+// select(data, offsets, stride, lengths, link, links, start, count, spec, tables, selSpec, selTable, stats, out)
 napi_value Select(napi_env env, napi_callback_info info) {
-  napi_value a[13];
-  if (!get_args(env, info, a)) return nullptr;
+  napi_value a[14];
   BatchCall c;
   Selector s;
   Arr out;
-  if (!get_batch_call(env, a, c) || !get_selector(env, a[10], a[11], s) || !get_out(env, a[12], napi_uint16_array, c, out))
+  if (!get_args(env, info, a) || !get_batch_call(env, a, c) || !get_selector(env, a[10], a[11], a[12], s) ||
+      !get_out(env, a[13], napi_uint16_array, c, out))
     return nullptr;
   int64_t bad = first_bad_frame(c.b, c.start, c.count);
   if (bad < 0) select_batch(c.p, s, c.b, c.start, c.count, (u16*)out.data);
+  return int_value(env, bad);
+}
+
+// learn(data, offsets, stride, lengths, link, links, start, count, selSpec, selTable, stats, arrival)
+//   same-port: frame i arrived on port arrival[i]
+napi_value Learn(napi_env env, napi_callback_info info) {
+  napi_value a[12];
+  u32 start, count;
+  Frames b;
+  Selector s;
+  Arr arrival;
+  if (!get_args(env, info, a) || !get_u32(env, a[6], start, "start") || !get_u32(env, a[7], count, "count") ||
+      !get_frames(env, a, start, count, b) || !get_selector(env, a[8], a[9], a[10], s) ||
+      !get_array(env, a[11], napi_uint16_array, false, arrival, "arrival"))
+    return nullptr;
+  if (s.kind != SK_SAME_PORT) return fail(env, "learn needs a same-port selector"), nullptr;
+  if ((u64)start + count > arrival.length) return fail(env, "arrival length"), nullptr;
+  int64_t bad = first_bad_frame(b, start, count);
+  if (bad < 0) learn_batch(s, b, start, count, (const u16*)arrival.data);
   return int_value(env, bad);
 }
 
@@ -210,7 +228,7 @@ napi_value Murmur3(napi_env env, napi_callback_info info) {
 
 // ---- the bound form -------------------------------------------------------
 
-enum { BOUND_REFS = 8 };
+enum { BOUND_REFS = 10 };
 
 struct Bound {
   napi_ref refs[BOUND_REFS];
@@ -219,8 +237,7 @@ struct Bound {
   u32 frame_count;  // frames the per-frame arrays hold
   Policy policy;
   u32 spec[S_LEN];  // the policy spec, copied
-  Selector sel;
-  bool select;
+  napi_ref selector[3] = {nullptr, nullptr, nullptr};  // selSpec, selTable, stats: read again on every call
   void* out;
   u32 out_len;
 };
@@ -231,12 +248,22 @@ void bound_finalize(napi_env env, void* data, void*) {
   delete bd;
 }
 
-bool hold(napi_env env, Bound* bd, napi_value v) {
+bool hold(napi_env env, Bound* bd, napi_value v, napi_ref* slot = nullptr) {
   napi_valuetype t;
   napi_typeof(env, v, &t);
   if (t == napi_null || t == napi_undefined) return true;
   if (bd->nrefs == BOUND_REFS) return false;
-  return napi_create_reference(env, v, 1, &bd->refs[bd->nrefs++]) == napi_ok;
+  if (napi_create_reference(env, v, 1, &bd->refs[bd->nrefs]) != napi_ok) return false;
+  if (slot) *slot = bd->refs[bd->nrefs];
+  bd->nrefs++;
+  return true;
+}
+
+napi_value ref_value(napi_env env, napi_ref r) {
+  napi_value v = nullptr;
+  if (r) napi_get_reference_value(env, r, &v);
+  else napi_get_null(env, &v);
+  return v;
 }
 
 // The bound call: (start, count) -> -1 or the first frame outside the buffer.
@@ -249,39 +276,44 @@ napi_value BoundCall(napi_env env, napi_callback_info info) {
   Bound* bd = (Bound*)data;
   const u64 end = (u64)start + count;
   if (end > bd->frame_count || end > bd->out_len) return fail(env, "bound range"), nullptr;
+  Selector s;
+  const bool select = bd->selector[0] != nullptr;
+  if (select && !get_selector(env, ref_value(env, bd->selector[0]), ref_value(env, bd->selector[1]), ref_value(env, bd->selector[2]), s))
+    return nullptr;
   int64_t bad = first_bad_frame(bd->frames, start, count);
   if (bad < 0) {
-    if (bd->select) select_batch(bd->policy, bd->sel, bd->frames, start, count, (u16*)bd->out);
+    if (select) select_batch(bd->policy, s, bd->frames, start, count, (u16*)bd->out);
     else hash_batch(bd->policy, bd->frames, start, count, (u32*)bd->out);
   }
   return int_value(env, bad);
 }
 
-// bind(data, offsets, stride, lengths, link, links, spec, tables, selSpec|null, selTable|null, out) -> function
+// bind(data, offsets, stride, lengths, link, links, spec, tables, selSpec|null, selTable|null, stats|null, out) -> function
 napi_value Bind(napi_env env, napi_callback_info info) {
-  napi_value a[11];
-  if (!get_args(env, info, a)) return nullptr;
+  napi_value a[12];
   Arr lengths;
-  if (!get_array(env, a[3], napi_uint32_array, false, lengths, "lengths")) return nullptr;
+  if (!get_args(env, info, a) || !get_array(env, a[3], napi_uint32_array, false, lengths, "lengths")) return nullptr;
   Bound* bd = new (std::nothrow) Bound();
   if (!bd) return fail(env, "out of memory"), nullptr;
   bd->frame_count = (u32)lengths.length;
   napi_valuetype st;
   napi_typeof(env, a[8], &st);
-  bd->select = st != napi_null && st != napi_undefined;
+  const bool select = st != napi_null && st != napi_undefined;
   Arr out;
+  Selector check;
   bool ok = get_frames(env, a, 0, bd->frame_count, bd->frames) && get_policy(env, a[6], a[7], bd->policy) &&
-            (!bd->select || get_selector(env, a[8], a[9], bd->sel)) &&
-            get_array(env, a[10], bd->select ? napi_uint16_array : napi_uint32_array, false, out, "out");
+            (!select || get_selector(env, a[8], a[9], a[10], check)) &&
+            get_array(env, a[11], select ? napi_uint16_array : napi_uint32_array, false, out, "out");
   napi_value fn = nullptr;
   if (ok) {
     bd->out = out.data;
     bd->out_len = (u32)out.length;
     ok = napi_create_function(env, "boundBatch", NAPI_AUTO_LENGTH, BoundCall, bd, &fn) == napi_ok;
   }
-  static const int held[] = {0, 1, 3, 5, 7, 9, 10};  // data, offsets, lengths, links, tables, selTable, out
+  static const int held[] = {0, 1, 3, 5, 7, 11};  // data, offsets, lengths, links, tables, out
   for (int i : held)
     if (ok) ok = hold(env, bd, a[i]);
+  for (int i = 0; i < 3 && ok && select; i++) ok = hold(env, bd, a[8 + i], &bd->selector[i]);
   if (ok) ok = napi_add_finalizer(env, fn, bd, bound_finalize, nullptr, nullptr) == napi_ok;
   if (!ok) {
     for (u32 i = 0; i < bd->nrefs; i++) napi_delete_reference(env, bd->refs[i]);
@@ -316,7 +348,10 @@ napi_value Constants(napi_env env) {
   C(FLD_SRC_MAC); C(FLD_DST_MAC); C(FLD_ETHER_TYPE); C(FLD_VLAN); C(FLD_SRC_IP); C(FLD_DST_IP);
   C(FLD_IP_PROTO); C(FLD_FLOW_LABEL); C(FLD_SRC_PORT); C(FLD_DST_PORT); C(FLD_TUNNEL_ID); C(FLD_MPLS_LABEL);
   C(HASH_XOR); C(HASH_MURMUR3);
-  C(SEL_KIND); C(SEL_COUNT); C(SEL_LEN); C(SK_MODULO); C(PORT_LIMIT);
+  C(SEL_KIND); C(SEL_COUNT); C(SEL_BUCKETS); C(SEL_NOW); C(SEL_FLAGS); C(SEL_PORTS); C(SEL_MAXIDLE); C(SEL_FIRST); C(SEL_LEN);
+  C(SK_MODULO); C(SK_TEAM); C(SK_TABLE); C(SK_RESILIENT); C(SK_RENDEZVOUS); C(SK_SAME_PORT);
+  C(SF_COUNT); C(SF_FLOW_KEY); C(SF_HTPM); C(SF_STAMP);
+  C(PORT_LIMIT); C(NO_PORT); C(PORT_NONE); C(TEAM_HTPM_LEN); C(RDV_WORDS); C(RDV_LOG2_LEN); C(CONV_WORDS); C(CONV_WAYS); C(CONV_STATS);
   C(ST_OK); C(ST_TRUNCATED); C(ST_UNSUPPORTED); C(ST_TOO_DEEP); C(ST_MALFORMED); C(ST_BAD_LINK);
   C(MAX_ETH); C(MAX_VLAN); C(MAX_MPLS); C(MAX_IP); C(MAX_IP6_EXT); C(MAX_HEADERS);
   C(W_STATUS); C(W_LINKTYPE); C(W_END); C(W_FLAGS); C(W_ETHERTYPE); C(W_L3TYPE); C(W_NETH); C(W_ETH);
@@ -341,6 +376,7 @@ void export_fn(napi_env env, napi_value exports, const char* name, napi_callback
 napi_value Init(napi_env env, napi_value exports) {
   export_fn(env, exports, "hash", Hash);
   export_fn(env, exports, "select", Select);
+  export_fn(env, exports, "learn", Learn);
   export_fn(env, exports, "touch", Touch);
   export_fn(env, exports, "dissect", Dissect);
   export_fn(env, exports, "murmur3", Murmur3);

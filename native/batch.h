@@ -104,7 +104,12 @@ struct SelectRun {
   void run() {
     u16* o = out;
     const Selector sel = s;
-    run_range<KIND>(p, b, start, count, [o, sel](u32 i, u32 h) { o[i] = (u16)select_port(sel, h); });
+    const u32* lens = b.lengths;
+    run_range<KIND>(p, b, start, count, [o, sel, lens](u32 i, u32 h) {
+      const u32 port = select_hash(sel, h, lens[i]);
+      count_frame(sel, port, lens[i]);
+      o[i] = (u16)port;
+    });
   }
 };
 
@@ -112,8 +117,50 @@ static inline void hash_batch(const Policy& p, const Frames& b, u32 start, u32 c
   policy_dispatch(p.kind, HashRun{p, b, start, count, out});
 }
 
+// Same-port: conversation keys for a group of frames first, their table sets
+// prefetched, then the lookups: the sets of a large table are cache misses
+// that then overlap.
+enum : u32 { CONV_GROUP = 16 };
+
+template <class Step>
+static inline void conv_range(const Selector& s, const Frames& b, u32 start, u32 count, bool peer_src, Step step) {
+  i32 w[W_SLOTS];
+  ConvKey keys[CONV_GROUP];
+  u32 sets[CONV_GROUP];
+  const bool flow = (s.flags & SF_FLOW_KEY) != 0;
+  const u32 end = start + count;
+  for (u32 g = start; g < end; g += CONV_GROUP) {
+    const u32 n = end - g < CONV_GROUP ? end - g : CONV_GROUP;
+    for (u32 j = 0; j < n; j++) {
+      const u32 i = g + j;
+      prefetch_frame(b, i + CONV_GROUP);
+      keys[j] = conv_key(b.data + frame_offset(b, i), b.lengths[i], b.links ? b.links[i] : b.link, flow, peer_src, w);
+      sets[j] = conv_set(s, keys[j]);
+      const u8* slots = (const u8*)conv_slots(s, sets[j]);
+      __builtin_prefetch(slots);
+      __builtin_prefetch(slots + 64);
+    }
+    for (u32 j = 0; j < n; j++) step(g + j, keys[j], conv_slots(s, sets[j]));
+  }
+}
+
 static inline void select_batch(const Policy& p, const Selector& s, const Frames& b, u32 start, u32 count, u16* out) {
-  policy_dispatch(p.kind, SelectRun{p, b, s, start, count, out});
+  if (s.kind != SK_SAME_PORT) {
+    policy_dispatch(p.kind, SelectRun{p, b, s, start, count, out});
+    return;
+  }
+  conv_range(s, b, start, count, false, [&](u32 i, ConvKey k, u32* set) {
+    const u32 port = same_port_send(s, set, k);
+    count_frame(s, port, b.lengths[i]);
+    out[i] = (u16)port;
+  });
+}
+
+// Same-port receive: frame i arrived on port arrival[i]; its conversation moves there.
+static inline void learn_batch(const Selector& s, const Frames& b, u32 start, u32 count, const u16* arrival) {
+  conv_range(s, b, start, count, true, [&](u32 i, ConvKey k, u32* set) {
+    if (arrival[i] < s.ports) same_port_learn(s, set, k, arrival[i]);
+  });
 }
 
 // The memory baseline for benchmarks: read the first `bytes` bytes of every

@@ -93,13 +93,46 @@ enum : u32 {
 enum : u32 { HASH_XOR = 0, HASH_MURMUR3 = 1 };
 
 // ---- selector spec ----
+// A selector maps a policy's hash (or, for same-port, the frame's
+// conversation) to a port id. Its spec words say which kind and where its
+// parts sit in the selector table (u32 words, which native may update: bucket
+// stamps, conversations) and in the stats array (doubles: counters).
 enum : u32 {
-  SEL_KIND = 0,   // SK_* below
-  SEL_COUNT = 1,  // number of usable ports (modulo) or buckets (table)
-  SEL_LEN = 4,
+  SEL_KIND = 0,     // SK_* below
+  SEL_COUNT = 1,    // entries of the port list: usable ports, enabled ports, rendezvous ports
+  SEL_BUCKETS = 2,  // table/resilient: buckets; same-port: conversation slots (a power of two)
+  SEL_NOW = 3,      // the caller's clock, in its own units (bucket and conversation stamps)
+  SEL_FLAGS = 4,    // SF_* below
+  SEL_PORTS = 5,    // ports of the team (counter arrays are this long)
+  SEL_MAXIDLE = 6,  // same-port: a conversation idle longer than this (clock units) is expired
+  SEL_FIRST = 7,    // same-port: the port new conversations start on
+  SEL_LEN = 8,
 };
-enum : u32 { SK_MODULO = 1 };
-enum : u32 { PORT_LIMIT = 4096 };
+enum : u32 {
+  SK_MODULO = 1,      // table[hash % count]: Linux bonding, DPDK
+  SK_TEAM = 2,        // team driver: one-byte fold, hash-to-port table, else table[byte % count]
+  SK_TABLE = 3,       // buckets[hash & (buckets - 1)]
+  SK_RESILIENT = 4,   // buckets[hash % buckets]
+  SK_RENDEZVOUS = 5,  // highest (weighted) random weight over count ports
+  SK_SAME_PORT = 6,   // the port the conversation's peer was last heard on
+};
+enum : u32 {
+  SF_COUNT = 1u << 0,     // add each frame to the stats (frames and bytes per port, bytes per bucket)
+  SF_FLOW_KEY = 1u << 1,  // same-port: conversations are flows, not peer MACs
+  SF_HTPM = 1u << 2,      // team: the hash-to-port mapping table is in use
+  SF_STAMP = 1u << 3,     // table/resilient: stamp each bucket's last use with SEL_NOW
+};
+enum : u32 {
+  PORT_LIMIT = 4096,
+  NO_PORT = 0xFFFF,        // output when no port is usable
+  PORT_NONE = 0xFFFFFFFF,  // an empty table entry
+  TEAM_HTPM_LEN = 256,     // the team driver's hash-to-port table (one per hash byte)
+  RDV_WORDS = 3,           // rendezvous entry: port id, weight, seed
+  RDV_LOG2_LEN = 1024,     // rendezvous: log2 table after the entries
+  CONV_WORDS = 4,          // conversation entry: key low, key high, port, stamp
+  CONV_WAYS = 8,           // conversation slots per set (set associative)
+  CONV_STATS = 4,          // inserted, evicted (set full), expired (reused idle slot), moved
+};
 
 // ---- walk record ----
 enum : u32 {

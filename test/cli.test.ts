@@ -18,7 +18,7 @@ function run(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-describe.skipIf(!built)('laghash command line (skipped: dist/cli.js not built; run npm run build:ts)', () => {
+describe.skipIf(!built)(built ? 'laghash command line' : 'laghash command line (skipped: dist/cli.js not built; run npm run build:ts)', () => {
   it('hash prints frame, hash and port for every frame, as the library computes them', () => {
     const r = run('hash', BUNDLED_CAPTURE, '--policy', 'linux:layer3+4', '--ports', '3');
     expect(r.code).toBe(0);

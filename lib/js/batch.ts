@@ -4,7 +4,7 @@
  */
 import * as S from '../spec.js';
 import { policy_hash, type Policy } from './policy.js';
-import { select_port, type Selector } from './select.js';
+import { ConvKey, conv_key, conv_set, conv_slots, count_frame, same_port_learn, same_port_send, select_hash, type Selector } from './select.js';
 
 export interface Frames {
   data: Uint8Array;
@@ -58,14 +58,52 @@ export function hash_batch(p: Policy, b: Frames, start: number, count: number, o
 }
 
 export function select_batch(p: Policy, s: Selector, b: Frames, start: number, count: number, out: Uint16Array): void {
+  if (s.kind === S.SK_SAME_PORT) {
+    conv_range(s, b, start, count, false, (i, k, set) => {
+      const port = same_port_send(s, set, k);
+      count_frame(s, port, b.lengths[i]);
+      out[i] = port;
+    });
+    return;
+  }
   const data = b.data, offs = b.offsets, lens = b.lengths, links = b.links, link = b.link, stride = b.stride, w = W;
   const end = start + count;
   for (let g = start; g < end; g += GROUP) {
     const ge = g + GROUP < end ? g + GROUP : end;
     touch_group(data, offs, stride, g, ge);
-    for (let i = g; i < ge; i++)
-      out[i] = select_port(s, policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w));
+    for (let i = g; i < ge; i++) {
+      const port = select_hash(s, policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w), lens[i]);
+      count_frame(s, port, lens[i]);
+      out[i] = port;
+    }
   }
+}
+
+// Same-port: conversation keys of a group first, then the lookups (native
+// prefetches the table sets in between; here the order is kept the same).
+const CONV_GROUP = 16;
+const KEYS = Array.from({ length: CONV_GROUP }, () => new ConvKey());
+const SETS = new Int32Array(CONV_GROUP);
+
+function conv_range(s: Selector, b: Frames, start: number, count: number, peer_src: boolean,
+  step: (i: number, k: ConvKey, set: number) => void): void {
+  const flow = (s.flags & S.SF_FLOW_KEY) !== 0, end = start + count, w = W;
+  for (let g = start; g < end; g += CONV_GROUP) {
+    const n = end - g < CONV_GROUP ? end - g : CONV_GROUP;
+    for (let j = 0; j < n; j++) {
+      const i = g + j;
+      conv_key(b.data, b.offsets ? b.offsets[i] : i * b.stride, b.lengths[i], b.links ? b.links[i] : b.link, flow, peer_src, w, KEYS[j]);
+      SETS[j] = conv_set(s, KEYS[j]);
+    }
+    for (let j = 0; j < n; j++) step(g + j, KEYS[j], conv_slots(s, SETS[j]));
+  }
+}
+
+/** Same-port receive: frame i arrived on port arrival[i]; its conversation moves there. */
+export function learn_batch(s: Selector, b: Frames, start: number, count: number, arrival: Uint16Array): void {
+  conv_range(s, b, start, count, true, (i, k, set) => {
+    if (arrival[i] < s.ports) same_port_learn(s, set, k, arrival[i]);
+  });
 }
 
 /** The running XOR of the touched bytes (exists so the reads are kept). */

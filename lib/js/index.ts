@@ -1,10 +1,11 @@
 /** The TypeScript twin as a Backend: the same contract as native/addon.cc. */
 import type { Backend } from '../backend.js';
-import { first_bad_frame, hash_batch, select_batch, touch_batch, type Frames } from './batch.js';
+import { first_bad_frame, hash_batch, learn_batch, select_batch, touch_batch, type Frames } from './batch.js';
 import { walk } from './frame.js';
 import { murmur3_bytes } from './murmur3.js';
 import { policy_decode, type Policy } from './policy.js';
 import { selector_decode, type Selector } from './select.js';
+import { SK_SAME_PORT } from '../spec.js';
 
 function decodePolicy(spec: Uint32Array, tables: Uint32Array | null): Policy {
   const p = policy_decode(spec, tables);
@@ -12,8 +13,8 @@ function decodePolicy(spec: Uint32Array, tables: Uint32Array | null): Policy {
   return p;
 }
 
-function decodeSelector(spec: Uint32Array, table: Uint16Array): Selector {
-  const s = selector_decode(spec, table);
+function decodeSelector(spec: Uint32Array, table: Uint32Array, stats: Float64Array | null): Selector {
+  const s = selector_decode(spec, table, stats);
   if (!s) throw new TypeError('selector spec');
   return s;
 }
@@ -31,12 +32,20 @@ export const jsBackend: Backend = {
     if (bad < 0) hash_batch(p, b, start, count, out);
     return bad;
   },
-  select(data, offsets, stride, lengths, link, links, start, count, spec, tables, selSpec, selTable, out) {
+  select(data, offsets, stride, lengths, link, links, start, count, spec, tables, selSpec, selTable, stats, out) {
     const p = decodePolicy(spec, tables);
-    const s = decodeSelector(selSpec, selTable);
+    const s = decodeSelector(selSpec, selTable, stats);
     const b = frames(data, offsets, stride, lengths, link, links);
     const bad = first_bad_frame(b, start, count);
     if (bad < 0) select_batch(p, s, b, start, count, out);
+    return bad;
+  },
+  learn(data, offsets, stride, lengths, link, links, start, count, selSpec, selTable, stats, arrival) {
+    const s = decodeSelector(selSpec, selTable, stats);
+    if (s.kind !== SK_SAME_PORT) throw new TypeError('learn needs a same-port selector');
+    const b = frames(data, offsets, stride, lengths, link, links);
+    const bad = first_bad_frame(b, start, count);
+    if (bad < 0) learn_batch(s, b, start, count, arrival);
     return bad;
   },
   touch(data, offsets, stride, lengths, link, links, start, count, bytes) {
@@ -48,13 +57,14 @@ export const jsBackend: Backend = {
   murmur3(bytes, seed) {
     return murmur3_bytes(bytes, seed);
   },
-  bind(data, offsets, stride, lengths, link, links, spec, tables, selSpec, selTable, out) {
+  bind(data, offsets, stride, lengths, link, links, spec, tables, selSpec, selTable, stats, out) {
     const p = decodePolicy(spec, tables);
     const b = frames(data, offsets, stride, lengths, link, links);
     if (selSpec && selTable) {
-      const s = decodeSelector(selSpec, selTable);
+      decodeSelector(selSpec, selTable, stats);
       const o = out as Uint16Array;
       return (start, count) => {
+        const s = decodeSelector(selSpec, selTable, stats);  // the spec is read again: the caller moves the clock
         const bad = first_bad_frame(b, start, count);
         if (bad < 0) select_batch(p, s, b, start, count, o);
         return bad;

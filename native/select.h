@@ -10,6 +10,7 @@
 //                the hash-to-port table when teamd's balancer filled it
 //                (lb_htpm_select_tx_port), else the enabled port at
 //                byte % count (team_num_to_port_index, team_get_port_by_index).
+//                Counts bytes per hash byte, the load teamd's balancer reads.
 // SK_TABLE       buckets[hash & (buckets - 1)] (EtherChannel, OVS, teamd).
 // SK_RESILIENT   buckets[hash % buckets] (Linux resilient nexthop groups).
 // SK_RENDEZVOUS  highest random weight: the port whose score
@@ -69,7 +70,8 @@ static inline bool selector_table_ok(const Selector& s) {
 
 // Counter words a selector needs.
 static inline u64 selector_stats_len(const Selector& s) {
-  u64 extra = s.kind == SK_TABLE || s.kind == SK_RESILIENT ? s.buckets : s.kind == SK_SAME_PORT ? (u32)CONV_STATS : 0u;
+  u64 extra = s.kind == SK_TABLE || s.kind == SK_RESILIENT ? s.buckets
+              : s.kind == SK_TEAM ? (u32)TEAM_HTPM_LEN : s.kind == SK_SAME_PORT ? (u32)CONV_STATS : 0u;
   return 2ull * s.ports + extra;
 }
 
@@ -115,8 +117,9 @@ static LAGHASH_INLINE u32 select_modulo(const Selector& s, u32 h) {
   return s.count ? s.table[fastmod(h, s.magic, s.count)] : NO_PORT;
 }
 
-static LAGHASH_INLINE u32 select_team(const Selector& s, u32 h) {
+static LAGHASH_INLINE u32 select_team(const Selector& s, u32 h, u32 len) {
   const u32 byte = (h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24)) & 0xff;
+  if (s.stats) s.stats[2 * s.ports + byte] += len;  // teamd's balancer measures load per hash byte
   if (s.flags & SF_HTPM) {
     const u32 p = s.table[s.count + byte];
     if (p != PORT_NONE) return p;
@@ -164,7 +167,7 @@ static LAGHASH_INLINE u32 select_rendezvous(const Selector& s, u32 h) {
 static LAGHASH_INLINE u32 select_hash(const Selector& s, u32 h, u32 len) {
   switch (s.kind) {
     case SK_MODULO: return select_modulo(s, h);
-    case SK_TEAM: return select_team(s, h);
+    case SK_TEAM: return select_team(s, h, len);
     case SK_TABLE: case SK_RESILIENT: return select_bucket(s, h, len);
     default: return select_rendezvous(s, h);
   }

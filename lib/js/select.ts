@@ -31,7 +31,8 @@ function selector_table_ok(s: Selector): boolean {
 }
 
 function selector_stats_len(s: Selector): number {
-  const extra = s.kind === S.SK_TABLE || s.kind === S.SK_RESILIENT ? s.buckets : s.kind === S.SK_SAME_PORT ? S.CONV_STATS : 0;
+  const extra = s.kind === S.SK_TABLE || s.kind === S.SK_RESILIENT ? s.buckets
+    : s.kind === S.SK_TEAM ? S.TEAM_HTPM_LEN : s.kind === S.SK_SAME_PORT ? S.CONV_STATS : 0;
   return 2 * s.ports + extra;
 }
 
@@ -77,8 +78,9 @@ function select_modulo(s: Selector, h: number): number {
   return s.count ? s.table[(h >>> 0) % s.count] : S.NO_PORT;
 }
 
-function select_team(s: Selector, h: number): number {
+function select_team(s: Selector, h: number, len: number): number {
   const byte = (h ^ (h >>> 8) ^ (h >>> 16) ^ (h >>> 24)) & 0xff;
+  if (s.stats) s.stats[2 * s.ports + byte] += len;
   if (s.flags & S.SF_HTPM) {
     const p = s.table[s.count + byte];
     if (p !== S.PORT_NONE) return p;
@@ -134,7 +136,7 @@ function select_rendezvous(s: Selector, h: number): number {
 export function select_hash(s: Selector, h: number, len: number): number {
   switch (s.kind) {
     case S.SK_MODULO: return select_modulo(s, h);
-    case S.SK_TEAM: return select_team(s, h);
+    case S.SK_TEAM: return select_team(s, h, len);
     case S.SK_TABLE: case S.SK_RESILIENT: return select_bucket(s, h, len);
     default: return select_rendezvous(s, h);
   }

@@ -1,0 +1,703 @@
+/**
+ * Team: ports, a mode, a policy and a selector; which port each frame goes
+ * out on, counters, and a change report for every change of the usable set.
+ *
+ * Modes:
+ *   balance        hash and select over the ports that are up (static trunk,
+ *                  generic trunking, EtherChannel "on", 802.3ad static).
+ *   lacp           as balance, over the ports marked distributing.
+ *   active-backup  every frame on the active port; a primary; reselect rule.
+ *   round-robin    frame i on the next usable port, packetsPerPort at a time.
+ *   broadcast      every frame on every usable port (out: BROADCAST).
+ *   same-port      a conversation goes out where its peer was last heard
+ *                  (receive()); new ones start on the first usable port.
+ *
+ * Port ids are small integers (out[i] of selectBatch); team.port(id) or
+ * team.ports gives the names. NO_PORT marks frames with no usable port.
+ */
+import type { Backend } from './backend.js';
+import { FrameBatch, checkLinkType } from './batch.js';
+import { InvalidArgumentError, OutOfRangeError, describe } from './errors.js';
+import type { PolicyLike } from './hash.js';
+import { select_hash } from './js/select.js';
+import { activeBackend } from './native.js';
+import { policy as compilePolicy, type Policy } from './policy.js';
+import { SelectorState, checkWeight, selectorOptions, shareMoves, type SelPort, type SelectorKind, type SelectorOptions } from './selectors.js';
+import * as S from './spec.js';
+import { checkInt, checkObject, checkTyped } from './validate.js';
+
+export type TeamMode = 'balance' | 'lacp' | 'active-backup' | 'round-robin' | 'broadcast' | 'same-port';
+export type Reselect = 'always' | 'better' | 'failure';
+
+/** selectBatch output for frames no port can carry. */
+export const NO_PORT = S.NO_PORT;
+/** selectBatch output in broadcast mode: the frame goes out on every usable port. */
+export const BROADCAST = 0xfffe;
+
+export interface TeamPortOptions {
+  name: string;
+  /** Relative capacity (10 for 10G beside 25 for 25G), an integer 1..65535. Default 1. */
+  weight?: number;
+  /** Link state. Default true. */
+  up?: boolean;
+  /** lacp mode: LACP has put the port in the distributing state. Default false. */
+  distributing?: boolean;
+}
+
+export interface SamePortOptions {
+  /** What a conversation is: the peer's MAC address (default) or the flow (symmetric 5-tuple). */
+  key?: 'mac' | 'flow';
+  /** Conversations remembered at most: a power of two, 8..2^24. Default 65536. */
+  capacity?: number;
+  /** A conversation not seen for this long (clock units) is forgotten. Default 300000 (5 min in ms). */
+  maxIdle?: number;
+}
+
+export interface TeamOptions {
+  ports: readonly (string | TeamPortOptions)[];
+  mode?: TeamMode;
+  /** Default linux:layer2 (Linux bonding's default). */
+  policy?: PolicyLike;
+  /** balance and lacp: default modulo. */
+  selector?: SelectorKind | SelectorOptions;
+  /** active-backup: the preferred port. */
+  primary?: string;
+  /** active-backup: when the primary takes over again: always (default), better (higher weight), failure (only when the active port fails). */
+  reselect?: Reselect;
+  /** round-robin: frames per port before moving on. Default 1. */
+  packetsPerPort?: number;
+  samePort?: SamePortOptions;
+  /** The clock (milliseconds by default: Date.now). Stamps are its value modulo 2^32. */
+  clock?: () => number;
+}
+
+export interface TeamPort {
+  readonly id: number;
+  readonly name: string;
+  readonly weight: number;
+  readonly up: boolean;
+  readonly distributing: boolean;
+  /** Carries traffic in the current mode. */
+  readonly usable: boolean;
+}
+
+export type ChangeType = 'down' | 'up' | 'add' | 'remove' | 'weight' | 'distributing' | 'rebalance' | 'upkeep' | 'active';
+
+/** A change of where traffic goes, reported before the caller sends the next batch. */
+export interface ChangeEvent {
+  type: ChangeType;
+  /** The port the change is about (null for rebalance and upkeep). */
+  port: string | null;
+  /** Buckets that moved (table, resilient; team after a rebalance: hash bytes). */
+  buckets: { bucket: number; from: string | null; to: string | null }[];
+  /** The share of the hash space (or of the traffic) that moved, per pair of ports. */
+  shares: { from: string | null; to: string | null; share: number }[];
+}
+
+export interface PortStats {
+  name: string;
+  txFrames: number;
+  txBytes: number;
+  rxFrames: number;
+  rxBytes: number;
+}
+
+export interface ConversationStats {
+  capacity: number;
+  /** Conversations not yet expired. */
+  live: number;
+  inserted: number;
+  /** Live conversations dropped because their set was full. */
+  evicted: number;
+  /** Slots reused after their conversation expired. */
+  expired: number;
+  /** Conversations that changed port (a reply on another port, or a failure). */
+  moved: number;
+}
+
+export interface RebalanceOptions {
+  /** table: stop when the gap between the most and least loaded port is below this many bytes (per unit of weight). Default 100000, as Open vSwitch. */
+  minBytes?: number;
+}
+
+interface PortRec {
+  id: number;
+  name: string;
+  weight: number;
+  up: boolean;
+  distributing: boolean;
+  enabledSeq: number;
+}
+
+type Listener = (e: ChangeEvent) => void;
+
+const MODES: TeamMode[] = ['balance', 'lacp', 'active-backup', 'round-robin', 'broadcast', 'same-port'];
+
+export class Team {
+  readonly mode: TeamMode;
+  readonly policy: Policy;
+  private readonly backend: Backend;
+  private readonly clock: () => number;
+  private recs: PortRec[] = [];
+  private capacity: number;
+  private seq = 0;
+  private listeners: Listener[] = [];
+  // balance / lacp
+  private readonly selector: SelectorState | null;
+  // tx counters [frames(cap)][bytes(cap)][selector extra]; rx counters [frames(cap)][bytes(cap)]
+  private stats: Float64Array;
+  private rx: Float64Array;
+  // active-backup
+  private readonly primary: string | null;
+  private readonly reselect: Reselect;
+  private active: number = NO_PORT;
+  // round-robin
+  private readonly ppp: number;
+  private rr = 0;
+  // same-port
+  private readonly conv: { spec: Uint32Array; table: Uint32Array; stats: Float64Array } | null;
+
+  /** backend: for tests; the active backend by default. */
+  constructor(options: TeamOptions, backend: Backend = activeBackend) {
+    checkObject(options, 'team options');
+    this.backend = backend;
+    this.mode = options.mode ?? 'balance';
+    if (!MODES.includes(this.mode)) throw new InvalidArgumentError(`Expected mode ${MODES.join(', ')}, got ${describe(options.mode)}`);
+    this.policy = compilePolicy(options.policy ?? 'linux:layer2');
+    this.clock = options.clock ?? Date.now;
+    if (typeof this.clock !== 'function') throw new InvalidArgumentError(`Expected clock to be a function, got ${describe(options.clock)}`);
+    if (!Array.isArray(options.ports)) throw new InvalidArgumentError(`Expected ports to be an array, got ${describe(options.ports)}`);
+    this.capacity = Math.max(4, options.ports.length);
+    this.primary = options.primary ?? null;
+    this.reselect = options.reselect ?? 'always';
+    if (!['always', 'better', 'failure'].includes(this.reselect)) throw new InvalidArgumentError(`Expected reselect always, better or failure, got ${describe(options.reselect)}`);
+    this.ppp = options.packetsPerPort === undefined ? 1 : checkInt(options.packetsPerPort, 1, 0xffffffff, 'packetsPerPort');
+    const balance = this.mode === 'balance' || this.mode === 'lacp';
+    this.selector = balance ? new SelectorState(selectorOptions(options.selector ?? 'modulo'), this.capacity) : null;
+    if (!balance && options.selector !== undefined) throw new InvalidArgumentError(`A selector applies to modes balance and lacp, not ${this.mode}`);
+    this.conv = this.mode === 'same-port' ? this.makeConversations(options.samePort ?? {}) : null;
+    this.stats = new Float64Array(2 * this.capacity + (this.selector?.extraStats ?? 0));
+    this.rx = new Float64Array(2 * this.capacity);
+    for (const p of options.ports) this.insert(typeof p === 'string' ? { name: p } : p);
+    if (this.primary !== null && !this.recs.some((r) => r.name === this.primary))
+      throw new InvalidArgumentError(`Expected primary to name a port, got ${describe(this.primary)}`);
+    this.refresh();
+  }
+
+  private makeConversations(o: SamePortOptions) {
+    checkObject(o, 'samePort');
+    const key = o.key ?? 'mac';
+    if (key !== 'mac' && key !== 'flow') throw new InvalidArgumentError(`Expected samePort.key mac or flow, got ${describe(o.key)}`);
+    const capacity = o.capacity === undefined ? 65536 : checkInt(o.capacity, S.CONV_WAYS, 1 << 24, 'samePort.capacity');
+    if (capacity & (capacity - 1)) throw new OutOfRangeError(`Expected samePort.capacity to be a power of two, got ${capacity}`);
+    const maxIdle = o.maxIdle === undefined ? 300_000 : checkInt(o.maxIdle, 0, 0x7fffffff, 'samePort.maxIdle');
+    const spec = new Uint32Array(S.SEL_LEN);
+    spec[S.SEL_KIND] = S.SK_SAME_PORT;
+    spec[S.SEL_BUCKETS] = capacity;
+    spec[S.SEL_MAXIDLE] = maxIdle;
+    spec[S.SEL_FLAGS] = (key === 'flow' ? S.SF_FLOW_KEY : 0) | S.SF_COUNT;
+    spec[S.SEL_PORTS] = this.capacity;
+    const table = new Uint32Array(this.capacity + capacity * S.CONV_WORDS);
+    for (let i = this.capacity + 2; i < table.length; i += S.CONV_WORDS) table[i] = S.PORT_NONE;
+    return { spec, table, stats: new Float64Array(2 * this.capacity + S.CONV_STATS) };
+  }
+
+  // ---- ports -----------------------------------------------------------------
+
+  /** The ports, in team order (the order they were added). */
+  get ports(): TeamPort[] {
+    return this.recs.map((r) => this.view(r));
+  }
+
+  /** A port by id (as selectBatch returns them). */
+  port(id: number): TeamPort | undefined {
+    const r = this.recs.find((x) => x.id === id);
+    return r && this.view(r);
+  }
+
+  /** active-backup: the active port, or null. */
+  get activePort(): TeamPort | null {
+    return this.active === NO_PORT ? null : this.port(this.active) ?? null;
+  }
+
+  private view(r: PortRec): TeamPort {
+    return Object.freeze({ id: r.id, name: r.name, weight: r.weight, up: r.up, distributing: r.distributing, usable: this.usable(r) });
+  }
+
+  private usable(r: PortRec): boolean {
+    return r.up && (this.mode !== 'lacp' || r.distributing);
+  }
+
+  private rec(name: string): PortRec {
+    const r = this.recs.find((x) => x.name === name);
+    if (!r) throw new InvalidArgumentError(`Expected the name of a port of this team (${this.recs.map((x) => x.name).join(', ')}), got ${describe(name)}`);
+    return r;
+  }
+
+  private insert(o: TeamPortOptions): PortRec {
+    checkObject(o, 'port');
+    if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError(`Expected a port name (a non-empty string), got ${describe(o.name)}`);
+    if (this.recs.some((r) => r.name === o.name)) throw new InvalidArgumentError(`A port named ${JSON.stringify(o.name)} is already in the team`);
+    if (this.recs.length >= S.PORT_LIMIT) throw new OutOfRangeError(`A team has at most ${S.PORT_LIMIT} ports`);
+    const used = new Set(this.recs.map((r) => r.id));
+    let id = 0;
+    while (used.has(id)) id++;
+    if (id >= this.capacity) this.grow(Math.max(id + 1, this.capacity * 2));
+    const r: PortRec = {
+      id, name: o.name, weight: o.weight === undefined ? 1 : checkWeight(o.weight),
+      up: o.up === undefined ? true : bool(o.up, 'up'), distributing: o.distributing === undefined ? false : bool(o.distributing, 'distributing'),
+      enabledSeq: this.seq++,
+    };
+    this.recs.push(r);
+    return r;
+  }
+
+  private grow(capacity: number): void {
+    const extra = this.selector?.extraStats ?? 0;
+    const old = this.stats, oldRx = this.rx, oldCap = this.capacity;
+    this.capacity = Math.min(capacity, S.PORT_LIMIT);
+    this.stats = new Float64Array(2 * this.capacity + extra);
+    this.stats.set(old.subarray(0, oldCap));
+    this.stats.set(old.subarray(oldCap, 2 * oldCap), this.capacity);
+    this.stats.set(old.subarray(2 * oldCap), 2 * this.capacity);
+    this.rx = new Float64Array(2 * this.capacity);
+    this.rx.set(oldRx.subarray(0, oldCap));
+    this.rx.set(oldRx.subarray(oldCap), this.capacity);
+    this.selector?.grow(this.capacity);
+    if (this.conv) {
+      const c = this.conv, slots = c.spec[S.SEL_BUCKETS];
+      const table = new Uint32Array(this.capacity + slots * S.CONV_WORDS);
+      table.set(c.table.subarray(0, oldCap));
+      table.set(c.table.subarray(oldCap), this.capacity);
+      const stats = new Float64Array(2 * this.capacity + S.CONV_STATS);
+      stats.set(c.stats.subarray(0, oldCap));
+      stats.set(c.stats.subarray(oldCap, 2 * oldCap), this.capacity);
+      stats.set(c.stats.subarray(2 * oldCap), 2 * this.capacity);
+      c.table = table;
+      c.stats = stats;
+      c.spec[S.SEL_PORTS] = this.capacity;
+    }
+  }
+
+  /** Link up or down. */
+  setPortUp(name: string, up: boolean): ChangeEvent | null {
+    const r = this.rec(name);
+    if (r.up === bool(up, 'up')) return null;
+    return this.change(up ? 'up' : 'down', r, () => {
+      r.up = up;
+      if (up) r.enabledSeq = this.seq++;
+    });
+  }
+
+  /** lacp mode: LACP put the port in (or took it out of) the distributing state. */
+  setDistributing(name: string, distributing: boolean): ChangeEvent | null {
+    const r = this.rec(name);
+    if (r.distributing === bool(distributing, 'distributing')) return null;
+    return this.change('distributing', r, () => {
+      r.distributing = distributing;
+      if (distributing) r.enabledSeq = this.seq++;
+    });
+  }
+
+  addPort(port: string | TeamPortOptions): ChangeEvent | null {
+    const o = typeof port === 'string' ? { name: port } : port;
+    let added: PortRec | null = null;
+    return this.change('add', null, () => {
+      added = this.insert(o);
+    }, () => added);
+  }
+
+  removePort(name: string): ChangeEvent | null {
+    const r = this.rec(name);
+    const ev = this.change('remove', r, () => {
+      this.recs = this.recs.filter((x) => x !== r);
+    });
+    this.clearCounters(r.id);
+    return ev;
+  }
+
+  setWeight(name: string, weight: number): ChangeEvent | null {
+    const r = this.rec(name);
+    const w = checkWeight(weight);
+    if (r.weight === w) return null;
+    return this.change('weight', r, () => {
+      r.weight = w;
+    });
+  }
+
+  private clearCounters(id: number): void {
+    for (const a of [this.stats, this.rx]) {
+      a[id] = 0;
+      a[this.capacity + id] = 0;
+    }
+    if (this.conv) {
+      this.conv.stats[id] = 0;
+      this.conv.stats[this.capacity + id] = 0;
+    }
+  }
+
+  // ---- changes -----------------------------------------------------------------
+
+  /** Subscribe to change reports; returns the unsubscribe function. */
+  on(event: 'change', listener: Listener): () => void {
+    if (event !== 'change' || typeof listener !== 'function') throw new InvalidArgumentError(`Expected on('change', listener), got ${describe(event)}`);
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  private selPorts(): SelPort[] {
+    return this.recs.map((r) => ({ id: r.id, name: r.name, weight: r.weight, usable: this.usable(r), enabledSeq: r.enabledSeq }));
+  }
+
+  private nameOf(id: number | null): string | null {
+    return id === null ? null : this.recs.find((r) => r.id === id)?.name ?? null;
+  }
+
+  /** Apply a mutation, bring the mode's state in line, report what moved. */
+  private change(type: ChangeType, r: PortRec | null, mutate: () => void, subject: () => PortRec | null = () => r): ChangeEvent | null {
+    const names = new Map(this.recs.map((x) => [x.id, x.name]));
+    const before = this.selector?.decoded() ?? null;
+    const beforeActive = this.active;
+    mutate();
+    for (const x of this.recs) names.set(x.id, x.name);
+    const moves = this.refresh();
+    const name = (id: number | null) => (id === null ? null : names.get(id) ?? null);
+    let shares: ChangeEvent['shares'] = [];
+    if (this.selector && before && !this.selector.buckets) {
+      shares = shareMoves(before, this.selector.decoded()).map((m) => ({ from: name(m.from), to: name(m.to), share: m.share }));
+    } else if (this.selector && moves.length) {
+      const B = this.selector.buckets;
+      const acc = new Map<string, { from: string | null; to: string | null; share: number }>();
+      for (const m of moves) {
+        const k = `${m.from}>${m.to}`;
+        const e = acc.get(k) ?? { from: name(m.from), to: name(m.to), share: 0 };
+        e.share += 1 / B;
+        acc.set(k, e);
+      }
+      shares = [...acc.values()];
+    } else if (this.mode === 'active-backup' && beforeActive !== this.active) {
+      shares = [{ from: name(beforeActive === NO_PORT ? null : beforeActive), to: name(this.active === NO_PORT ? null : this.active), share: 1 }];
+    }
+    const subj = subject();
+    const ev: ChangeEvent = {
+      type, port: subj ? subj.name : null,
+      buckets: moves.map((m) => ({ bucket: m.bucket, from: name(m.from), to: name(m.to) })),
+      shares,
+    };
+    for (const l of this.listeners) l(ev);
+    return ev;
+  }
+
+  /** Bring selector / active port / usable sets in line with the ports. */
+  private refresh(): { bucket: number; from: number | null; to: number | null }[] {
+    const now = this.now();
+    let moves: { bucket: number; from: number | null; to: number | null }[] = [];
+    if (this.selector) {
+      const bytes = this.selector.buckets ? this.stats.subarray(2 * this.capacity) : null;
+      moves = this.selector.update(this.selPorts(), now, bytes);
+    }
+    if (this.mode === 'active-backup') this.chooseActive();
+    if (this.conv) {
+      const usable = this.recs.filter((r) => this.usable(r));
+      const t = this.conv.table;
+      t.fill(0, 0, this.capacity);
+      for (const r of usable) t[r.id] = 1;
+      this.conv.spec[S.SEL_COUNT] = usable.length;
+      this.conv.spec[S.SEL_FIRST] = usable.length ? usable[0].id : 0;
+    }
+    return moves;
+  }
+
+  private chooseActive(): void {
+    const usable = this.recs.filter((r) => this.usable(r));
+    const cur = this.recs.find((r) => r.id === this.active);
+    const primary = this.recs.find((r) => r.name === this.primary);
+    const primaryUp = primary !== undefined && this.usable(primary);
+    if (!cur || !this.usable(cur)) {
+      this.active = primaryUp ? primary!.id : usable.length ? usable[0].id : NO_PORT;
+      return;
+    }
+    if (!primaryUp || cur === primary) return;
+    if (this.reselect === 'always' || (this.reselect === 'better' && primary!.weight > cur.weight)) this.active = primary!.id;
+  }
+
+  private now(): number {
+    return Math.floor(this.clock()) >>> 0;
+  }
+
+  // ---- transmit ----------------------------------------------------------------
+
+  /** The port of every frame (out[i] for frame i): a port id, NO_PORT or, in broadcast mode, BROADCAST. */
+  selectBatch(batch: FrameBatch, out?: Uint16Array): Uint16Array {
+    if (!(batch instanceof FrameBatch)) throw new InvalidArgumentError(`Expected a FrameBatch, got ${describe(batch)}`);
+    const o = out === undefined ? new Uint16Array(batch.count) : checkTyped<Uint16Array>(out, Uint16Array, 'out');
+    if (o.length < batch.count) throw new InvalidArgumentError(`Expected out to have room for ${batch.count} ports, got length ${o.length}`);
+    switch (this.mode) {
+      case 'balance': case 'lacp': {
+        const sel = this.selector!;
+        sel.spec[S.SEL_NOW] = this.now();
+        sel.spec[S.SEL_FLAGS] |= S.SF_COUNT;
+        this.run(batch, sel.spec, sel.table, this.stats, o);
+        break;
+      }
+      case 'same-port': {
+        const c = this.conv!;
+        c.spec[S.SEL_NOW] = this.now();
+        this.run(batch, c.spec, c.table, c.stats, o);
+        break;
+      }
+      case 'active-backup':
+        o.fill(this.active, 0, batch.count);
+        this.countAll(batch, this.active === NO_PORT ? [] : [this.active]);
+        break;
+      case 'broadcast': {
+        const usable = this.recs.filter((r) => this.usable(r)).map((r) => r.id);
+        o.fill(usable.length ? BROADCAST : NO_PORT, 0, batch.count);
+        this.countAll(batch, usable);
+        break;
+      }
+      case 'round-robin':
+        this.roundRobin(batch, o);
+        break;
+    }
+    return o;
+  }
+
+  private run(batch: FrameBatch, spec: Uint32Array, table: Uint32Array, stats: Float64Array, o: Uint16Array): void {
+    const r = this.backend.select(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count,
+      this.policy.spec, this.policy.tables, spec, table, stats, o);
+    if (r >= 0) throw new InvalidArgumentError(`Frame ${r} lies outside the batch's data buffer`);
+  }
+
+  private countAll(batch: FrameBatch, ids: number[]): void {
+    let bytes = 0;
+    for (let i = 0; i < batch.count; i++) bytes += batch.lengths[i];
+    for (const id of ids) {
+      this.stats[id] += batch.count;
+      this.stats[this.capacity + id] += bytes;
+    }
+  }
+
+  private roundRobin(batch: FrameBatch, o: Uint16Array): void {
+    const usable = this.recs.filter((r) => this.usable(r)).map((r) => r.id);
+    if (!usable.length) {
+      o.fill(NO_PORT, 0, batch.count);
+      return;
+    }
+    const n = usable.length, ppp = this.ppp;
+    for (let i = 0; i < batch.count; i++) {
+      const id = usable[Math.floor((this.rr + i) / ppp) % n];
+      o[i] = id;
+      this.stats[id] += 1;
+      this.stats[this.capacity + id] += batch.lengths[i];
+    }
+    this.rr = (this.rr + batch.count) % (n * ppp);
+  }
+
+  /** The port one frame goes out on. */
+  select(frame: Uint8Array, linkType: number = S.LINK_ETHERNET): number {
+    checkTyped(frame, Uint8Array, 'frame');
+    checkLinkType(linkType);
+    return this.selectBatch(FrameBatch.fromBuffers([frame], { linkType }))[0];
+  }
+
+  // ---- receive -----------------------------------------------------------------
+
+  /**
+   * Frames received: frame i arrived on port arrival[i] (an id). Counted per
+   * port; in same-port mode each frame's conversation moves to its arrival port.
+   */
+  receive(batch: FrameBatch, arrival: Uint16Array | readonly number[]): void {
+    if (!(batch instanceof FrameBatch)) throw new InvalidArgumentError(`Expected a FrameBatch, got ${describe(batch)}`);
+    const a = arrival instanceof Uint16Array ? arrival : Array.isArray(arrival) ? Uint16Array.from(arrival) : null;
+    if (!a) throw new InvalidArgumentError(`Expected arrival ports as a Uint16Array or an array of port ids, got ${describe(arrival)}`);
+    if (a.length < batch.count) throw new InvalidArgumentError(`Expected an arrival port for each of the ${batch.count} frames, got ${a.length}`);
+    const ids = new Set(this.recs.map((r) => r.id));
+    for (let i = 0; i < batch.count; i++) {
+      if (!ids.has(a[i])) throw new InvalidArgumentError(`Expected frame ${i}'s arrival port to be a port id of this team, got ${a[i]}`);
+      this.rx[a[i]] += 1;
+      this.rx[this.capacity + a[i]] += batch.lengths[i];
+    }
+    if (!this.conv) return;
+    const c = this.conv;
+    c.spec[S.SEL_NOW] = this.now();
+    const r = this.backend.learn(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count, c.spec, c.table, c.stats, a);
+    if (r >= 0) throw new InvalidArgumentError(`Frame ${r} lies outside the batch's data buffer`);
+  }
+
+  // ---- counters ------------------------------------------------------------------
+
+  /** Frames and bytes sent and received per port. */
+  portStats(): PortStats[] {
+    const tx = this.conv ? this.conv.stats : this.stats;
+    return this.recs.map((r) => ({
+      name: r.name, txFrames: tx[r.id], txBytes: tx[this.capacity + r.id], rxFrames: this.rx[r.id], rxBytes: this.rx[this.capacity + r.id],
+    }));
+  }
+
+  /** Bytes sent per bucket (table, resilient) or per hash byte (team), or null. */
+  bucketBytes(): Float64Array | null {
+    return this.selector && this.selector.extraStats ? this.stats.slice(2 * this.capacity) : null;
+  }
+
+  /** The port of each bucket (table, resilient), as names. */
+  bucketPorts(): (string | null)[] | null {
+    const sel = this.selector;
+    if (!sel || !sel.buckets) return null;
+    return Array.from(sel.table.subarray(0, sel.buckets), (id) => (id === S.PORT_NONE ? null : this.nameOf(id)));
+  }
+
+  /** Same-port: the conversation table's counters. */
+  conversations(): ConversationStats | null {
+    const c = this.conv;
+    if (!c) return null;
+    const now = this.now(), maxIdle = c.spec[S.SEL_MAXIDLE], t = c.table;
+    let live = 0;
+    for (let i = this.capacity; i < t.length; i += S.CONV_WORDS) if (t[i + 2] !== S.PORT_NONE && ((now - t[i + 3]) >>> 0) <= maxIdle) live++;
+    const st = c.stats, k = 2 * this.capacity;
+    return { capacity: c.spec[S.SEL_BUCKETS], live, inserted: st[k], evicted: st[k + 1], expired: st[k + 2], moved: st[k + 3] };
+  }
+
+  // ---- upkeep and rebalancing ------------------------------------------------------
+
+  /**
+   * resilient selector upkeep (nh_res_table_upkeep): move the buckets of
+   * overweight ports that have become idle, or all of them once the table has
+   * been unbalanced for unbalancedTimer. Call it periodically (Linux re-runs
+   * it at the next idle or unbalanced deadline, at most twice a second).
+   */
+  tick(): ChangeEvent | null {
+    const sel = this.selector;
+    if (!sel || sel.options.kind !== 'resilient') return null;
+    const now = this.now();
+    return this.applyMoves('upkeep', () => sel.upkeep(this.selPorts().filter((p) => p.usable), now, false));
+  }
+
+  /**
+   * Move load between ports from the bytes counted per bucket or hash byte,
+   * the way the reproduced balancers do:
+   *   table: Open vSwitch's bond_rebalance(): while the most loaded port
+   *     carries more than minBytes and more than 1/32 above the least loaded,
+   *     move the first bucket (ascending) of the most loaded port that brings
+   *     the least loaded at least a tenth of the way to the midpoint; then
+   *     halve every bucket's counter. Loads are per unit of weight.
+   *   team: teamd's tx_balancer: every hash byte, busiest first, to the port
+   *     with the least load so far (hash bytes already mapped that carried
+   *     nothing stay); the counters restart from 0.
+   * A resilient selector balances by its own rules (tick()).
+   */
+  rebalance(options: RebalanceOptions = {}): ChangeEvent | null {
+    checkObject(options, 'rebalance options');
+    const sel = this.selector;
+    const kind = sel?.options.kind;
+    if (!sel || (kind !== 'table' && kind !== 'team'))
+      throw new InvalidArgumentError(`rebalance needs a table or team selector in balance or lacp mode (this team: ${this.mode}${sel ? `, ${kind}` : ''})`);
+    const minBytes = options.minBytes ?? 100_000;
+    if (!(minBytes >= 0)) throw new OutOfRangeError(`Expected minBytes >= 0, got ${minBytes}`);
+    const bytes = this.stats.subarray(2 * this.capacity);
+    const usable = this.recs.filter((r) => this.usable(r));
+    if (kind === 'team') {
+      const ev = this.applyMoves('rebalance', () => this.teamdRebalance(sel, bytes, usable));
+      bytes.fill(0);
+      return ev;
+    }
+    const ev = this.applyMoves('rebalance', () => this.ovsRebalance(sel, bytes, usable, minBytes));
+    for (let b = 0; b < bytes.length; b++) bytes[b] = Math.floor(bytes[b] / 2);
+    return ev;
+  }
+
+  private applyMoves(type: ChangeType, moveFn: () => { bucket: number; from: number | null; to: number | null }[]): ChangeEvent | null {
+    const moves = moveFn();
+    if (!moves.length) return null;
+    const B = this.selector!.buckets || S.TEAM_HTPM_LEN;
+    const acc = new Map<string, { from: string | null; to: string | null; share: number }>();
+    for (const m of moves) {
+      const k = `${m.from}>${m.to}`;
+      const e = acc.get(k) ?? { from: this.nameOf(m.from), to: this.nameOf(m.to), share: 0 };
+      e.share += 1 / B;
+      acc.set(k, e);
+    }
+    const ev: ChangeEvent = {
+      type, port: null, buckets: moves.map((m) => ({ bucket: m.bucket, from: this.nameOf(m.from), to: this.nameOf(m.to) })), shares: [...acc.values()],
+    };
+    for (const l of this.listeners) l(ev);
+    return ev;
+  }
+
+  /** Open vSwitch bond_rebalance() over the table selector's buckets. */
+  private ovsRebalance(sel: SelectorState, bytes: Float64Array, usable: PortRec[], minBytes: number) {
+    const moves: { bucket: number; from: number | null; to: number | null }[] = [];
+    const load = new Map(usable.map((r) => [r.id, 0]));
+    const entries = new Map<number, number[]>(usable.map((r) => [r.id, []]));
+    for (let b = 0; b < sel.buckets; b++) {
+      const id = sel.table[b];
+      if (bytes[b] > 0 && load.has(id)) {
+        load.set(id, load.get(id)! + bytes[b]);
+        entries.get(id)!.push(b);
+      }
+    }
+    const rel = (r: PortRec) => load.get(r.id)! / r.weight;
+    const bals = [...usable].sort((a, b) => rel(b) - rel(a) || this.recs.indexOf(a) - this.recs.indexOf(b));
+    const resort = () => bals.sort((a, b) => rel(b) - rel(a) || this.recs.indexOf(a) - this.recs.indexOf(b));
+    while (bals.length >= 2) {
+      const from = bals[0], to = bals[bals.length - 1];
+      const hi = rel(from), lo = rel(to), overload = hi - lo;
+      if (overload < Math.floor(lo / 32) || overload < minBytes) break;
+      // choose_entry_to_migrate(): the first entry that narrows the gap by a tenth of the way to the ideal
+      const list = entries.get(from.id)!;
+      let pick = -1;
+      if (list.length > 1) {
+        const ideal = Math.floor((hi + lo) / 2);
+        for (let i = 0; i < list.length; i++) {
+          const delta = bytes[list[i]];
+          const newLow = Math.min(hi - delta / from.weight, lo + delta / to.weight);
+          if (newLow > lo && newLow - lo >= Math.floor((ideal - lo) / 10)) {
+            pick = i;
+            break;
+          }
+        }
+      }
+      if (pick < 0) {
+        bals.shift();
+        continue;
+      }
+      const b = list.splice(pick, 1)[0];
+      load.set(from.id, load.get(from.id)! - bytes[b]);
+      load.set(to.id, load.get(to.id)! + bytes[b]);
+      sel.table[b] = to.id;
+      moves.push({ bucket: b, from: from.id, to: to.id });
+      resort();
+    }
+    return moves;
+  }
+
+  /** teamd tb_rebalance(): greedy largest-first assignment of the 256 hash bytes. */
+  private teamdRebalance(sel: SelectorState, delta: Float64Array, usable: PortRec[]) {
+    const moves: { bucket: number; from: number | null; to: number | null }[] = [];
+    if (!usable.length) return moves;
+    const before = sel.decoded();
+    if (!(sel.spec[S.SEL_FLAGS] & S.SF_HTPM)) sel.spec[S.SEL_FLAGS] |= S.SF_HTPM;  // lb_tx_method hash_to_port_mapping
+    const htpm = sel.htpm!;
+    // teamd keeps its ports newest first (list_add): ties go to the port added last
+    const ports = [...usable].reverse();
+    const assigned = new Map(ports.map((r) => [r.id, 0]));
+    const order = Array.from({ length: S.TEAM_HTPM_LEN }, (_, h) => h).sort((a, b) => delta[b] - delta[a] || a - b);
+    for (const h of order) {
+      if (htpm[h] !== S.PORT_NONE && delta[h] === 0) continue;  // do not remap zero-delta hashes
+      let to = ports[0];
+      for (const r of ports) if (assigned.get(r.id)! < assigned.get(to.id)!) to = r;
+      const from = select_hash(before, h, 0);
+      htpm[h] = to.id;
+      assigned.set(to.id, assigned.get(to.id)! + delta[h]);
+      if (from !== to.id) moves.push({ bucket: h, from: from === NO_PORT ? null : from, to: to.id });
+    }
+    return moves;
+  }
+}
+
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') throw new InvalidArgumentError(`Expected ${what} to be true or false, got ${describe(v)}`);
+  return v;
+}

@@ -214,11 +214,13 @@ static LAGHASH_INLINE u32* conv_find(const Selector& s, u32* set, ConvKey k) {
   return nullptr;
 }
 
-// A slot for a new conversation: an empty one, else an expired one, else the
-// stalest live one (an eviction). First such way wins.
+// A slot for a new conversation: its own expired entry if it has one, else an
+// empty one, else an expired one, else the stalest live one (an eviction).
+// First such way wins.
 static inline u32* conv_insert(const Selector& s, u32* set, ConvKey k, u32 port) {
   u32* empty = nullptr;
   u32* expired = nullptr;
+  u32* own = nullptr;
   u32* oldest = set;
   for (u32 i = 0; i < CONV_WAYS; i++) {
     u32* e = set + i * CONV_WORDS;
@@ -226,15 +228,16 @@ static inline u32* conv_insert(const Selector& s, u32* set, ConvKey k, u32 port)
       if (!empty) empty = e;
     } else if (!conv_live(s, e)) {
       if (!expired) expired = e;
+      if (!own && e[0] == k.lo && e[1] == k.hi) own = e;
     } else if ((u32)(s.now - e[3]) > (u32)(s.now - oldest[3])) {
       oldest = e;
     }
   }
-  u32* e = empty ? empty : expired ? expired : oldest;
+  u32* e = own ? own : empty ? empty : expired ? expired : oldest;
   if (s.stats) {
     double* c = s.stats + 2 * s.ports;
     c[0] += 1;
-    if (!empty) c[expired ? 2 : 1] += 1;
+    if (own || !empty) c[expired ? 2 : 1] += 1;
   }
   e[0] = k.lo;
   e[1] = k.hi;

@@ -196,22 +196,23 @@ function conv_find(s: Selector, set: number, k: ConvKey): number {
 
 function conv_insert(s: Selector, set: number, k: ConvKey, port: number): number {
   const t = s.table;
-  let empty = -1, expired = -1, oldest = set;
+  let empty = -1, expired = -1, own = -1, oldest = set;
   for (let i = 0; i < S.CONV_WAYS; i++) {
     const e = set + i * S.CONV_WORDS;
     if (t[e + 2] === S.PORT_NONE) {
       if (empty < 0) empty = e;
     } else if (!conv_live(s, e)) {
       if (expired < 0) expired = e;
+      if (own < 0 && t[e] === k.lo && t[e + 1] === k.hi) own = e;
     } else if (((s.now - t[e + 3]) >>> 0) > ((s.now - t[oldest + 3]) >>> 0)) {
       oldest = e;
     }
   }
-  const e = empty >= 0 ? empty : expired >= 0 ? expired : oldest;
+  const e = own >= 0 ? own : empty >= 0 ? empty : expired >= 0 ? expired : oldest;
   if (s.stats) {
     const c = 2 * s.ports;
     s.stats[c] += 1;
-    if (empty < 0) s.stats[c + (expired >= 0 ? 2 : 1)] += 1;
+    if (own >= 0 || empty < 0) s.stats[c + (expired >= 0 ? 2 : 1)] += 1;
   }
   t[e] = k.lo;
   t[e + 1] = k.hi;

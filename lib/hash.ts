@@ -7,6 +7,7 @@ import { FrameBatch } from './batch.js';
 import { BufferStateError, FrameBoundsError, InvalidArgumentError, describe } from './errors.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, type Policy, type PolicyOptions } from './policy.js';
+import { SelectorState, checkWeight, selectorOptions, type SelectorOptions } from './selectors.js';
 import * as S from './spec.js';
 import { checkInt, checkObject, checkTyped } from './validate.js';
 
@@ -16,7 +17,18 @@ export type PolicyLike = string | PolicyOptions | Policy;
 export interface ModuloSelector {
   ports: number;
 }
-export type SelectorLike = ModuloSelector;
+
+/**
+ * Any selector over a fixed set of ports, all usable: port ids 0 .. n - 1
+ * (ports: n, named '0' .. 'n-1') or in the order of the names given. For
+ * failures, additions and counters, use a Team.
+ */
+export interface StaticSelector extends SelectorOptions {
+  ports: number | readonly string[];
+  /** Per-port weights (table, resilient, rendezvous; modulo and team have none). Default 1 each. */
+  weights?: readonly number[];
+}
+export type SelectorLike = ModuloSelector | StaticSelector;
 
 /** A compiled selector: the flat spec both backends read, its table, its counters (or null). */
 export interface CompiledSelector {
@@ -25,13 +37,25 @@ export interface CompiledSelector {
   readonly stats: Float64Array | null;
 }
 
-const selectorCache = new Map<number, CompiledSelector>();
+const moduloCache = new Map<number, CompiledSelector>();
+const staticCache = new Map<string, CompiledSelector>();
 
-/** { ports: n }: modulo over ports 0 .. n - 1. */
+/** { ports: n }: modulo over ports 0 .. n - 1; { kind, ports, weights? }: that selector over those ports. */
 export function compileSelector(s: SelectorLike): CompiledSelector {
   const o = checkObject(s, 'selector');
-  const ports = checkInt(o.ports, 1, S.PORT_LIMIT, 'ports');
-  let c = selectorCache.get(ports);
+  if (o.kind === undefined && typeof o.ports === 'number') return moduloSelector(checkInt(o.ports, 1, S.PORT_LIMIT, 'ports'));
+  const key = JSON.stringify([o.kind, o.ports, o.weights, o.buckets]);
+  let c = staticCache.get(key);
+  if (!c) {
+    c = staticSelector(o as unknown as StaticSelector);
+    if (staticCache.size >= 64) staticCache.clear();
+    staticCache.set(key, c);
+  }
+  return c;
+}
+
+function moduloSelector(ports: number): CompiledSelector {
+  let c = moduloCache.get(ports);
   if (!c) {
     const spec = new Uint32Array(S.SEL_LEN);
     spec[S.SEL_KIND] = S.SK_MODULO;
@@ -40,9 +64,28 @@ export function compileSelector(s: SelectorLike): CompiledSelector {
     const table = new Uint32Array(ports);
     for (let i = 0; i < ports; i++) table[i] = i;
     c = Object.freeze({ spec, table, stats: null });
-    selectorCache.set(ports, c);
+    moduloCache.set(ports, c);
   }
   return c;
+}
+
+function staticSelector(o: StaticSelector): CompiledSelector {
+  const opts = selectorOptions({ kind: o.kind, buckets: o.buckets });
+  let names: string[];
+  if (typeof o.ports === 'number') names = Array.from({ length: checkInt(o.ports, 1, S.PORT_LIMIT, 'ports') }, (_, i) => String(i));
+  else if (Array.isArray(o.ports) && o.ports.length >= 1 && o.ports.length <= S.PORT_LIMIT && o.ports.every((n) => typeof n === 'string'))
+    names = [...o.ports];
+  else throw new InvalidArgumentError(`Expected ports to be a port count or an array of 1..${S.PORT_LIMIT} names, got ${describe(o.ports)}`);
+  if (new Set(names).size !== names.length) throw new InvalidArgumentError('Expected port names to be distinct');
+  if (o.weights !== undefined && (!Array.isArray(o.weights) || o.weights.length !== names.length))
+    throw new InvalidArgumentError(`Expected weights to be an array of ${names.length} integers, got ${describe(o.weights)}`);
+  const weights = names.map((_, i) => (o.weights === undefined ? 1 : checkWeight(o.weights[i])));
+  if ((opts.kind === 'modulo' || opts.kind === 'team') && weights.some((w) => w !== 1))
+    throw new InvalidArgumentError(`The ${opts.kind} selector cannot honour weights; use table, resilient or rendezvous`);
+  const state = new SelectorState(opts, names.length);
+  state.update(names.map((name, id) => ({ id, name, weight: weights[id], usable: true, enabledSeq: id })), 0, null);
+  state.spec[S.SEL_FLAGS] &= ~(S.SF_STAMP | S.SF_COUNT);
+  return Object.freeze({ spec: state.spec, table: state.table, stats: null });
 }
 
 function checkBatch(batch: unknown): FrameBatch {

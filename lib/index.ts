@@ -13,6 +13,7 @@ export {
   BoundBatch,
   type BindOptions,
   type ModuloSelector,
+  type StaticSelector,
   type SelectorLike,
   type PolicyLike,
 } from './hash.js';
@@ -38,6 +39,23 @@ export {
   type VlanMode,
   type TunnelMode,
 } from './policy.js';
+export {
+  Team,
+  NO_PORT,
+  BROADCAST,
+  type TeamMode,
+  type Reselect,
+  type TeamOptions,
+  type TeamPortOptions,
+  type TeamPort,
+  type SamePortOptions,
+  type ChangeType,
+  type ChangeEvent,
+  type PortStats,
+  type ConversationStats,
+  type RebalanceOptions,
+} from './team.js';
+export type { SelectorKind, SelectorOptions } from './selectors.js';
 export { MICROSOFT_RSS_KEY, SYMMETRIC_RSS_KEY } from './toeplitz.js';
 export {
   dissect,

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FrameBatch } from '../lib/batch.js';
+import { selectBatchWith } from '../lib/hash.js';
 import { BROADCAST, NO_PORT, Team, type ChangeEvent, type TeamOptions } from '../lib/team.js';
 import { backends } from './helpers/backends.js';
 import { concat, ethernet, ethIpv4Tcp } from './helpers/frames.js';
@@ -188,5 +189,28 @@ describe.each(backends())('team modes (%s)', (_name, backend) => {
     expect(() => t.addPort('d')).toThrow(/already in the team/);
     expect(() => t.setPortUp('nope', false)).toThrow(/Expected the name of a port/);
     expect(() => t.setWeight('b', 0)).toThrow(expect.objectContaining({ code: 'ERR_LAGHASH_OUT_OF_RANGE' }));
+  });
+});
+
+describe.each(backends())('stateless selectors in selectBatch (%s)', (_name, backend) => {
+  const batch = FrameBatch.fromBuffers(Array.from({ length: 300 }, (_, i) => ethIpv4Tcp('10.0.0.1', `10.0.${i >> 8}.${i & 255}`, 1000 + i, 80)));
+  const POLICY = 'dpdk:l34';
+  const kinds = ['modulo', 'team', { kind: 'table', buckets: 8 }, { kind: 'resilient', buckets: 64 }, 'rendezvous'] as const;
+
+  it.each(kinds)('%o over fixed ports chooses as a Team with those ports, all up', (k) => {
+    const kind = typeof k === 'string' ? { kind: k } : k;
+    const weights = kind.kind === 'modulo' || kind.kind === 'team' ? undefined : [1, 3, 2];
+    const t = new Team({ ports: ['x', 'y', 'z'].map((name, i) => ({ name, weight: weights?.[i] })), policy: POLICY, selector: kind }, backend);
+    const expected = Array.from(t.selectBatch(batch));
+    expect(Array.from(selectBatchWith(backend, batch, POLICY, { ...kind, ports: ['x', 'y', 'z'], weights }))).toEqual(expected);
+    if (kind.kind !== 'rendezvous')  // rendezvous seeds each port from its name
+      expect(Array.from(selectBatchWith(backend, batch, POLICY, { ...kind, ports: 3, weights }))).toEqual(expected);
+  });
+
+  it('rejects weights where the selector has none, and malformed port lists', () => {
+    expect(() => selectBatchWith(backend, batch, POLICY, { kind: 'modulo', ports: 2, weights: [1, 2] })).toThrow(/cannot honour weights/);
+    expect(() => selectBatchWith(backend, batch, POLICY, { kind: 'table', ports: ['a', 'a'] })).toThrow(/distinct/);
+    expect(() => selectBatchWith(backend, batch, POLICY, { kind: 'table', ports: 2, weights: [1] })).toThrow(/weights/);
+    expect(() => selectBatchWith(backend, batch, POLICY, { kind: 'table', ports: 2, buckets: 6 })).toThrow(expect.objectContaining({ code: 'ERR_LAGHASH_OUT_OF_RANGE' }));
   });
 });

@@ -16,7 +16,7 @@ export interface Mix {
   count: number;
 }
 
-const VERSION = 2;
+const VERSION = 3;
 
 class Rng {
   private s: number;
@@ -63,8 +63,10 @@ function w32(d: Uint8Array, o: number, v: number): void {
 /** Write one frame's headers at d[o .. o + len). */
 function writeFrame(d: Uint8Array, o: number, len: number, kind: Kind, flow: number): void {
   const f = flow;
-  for (let i = 0; i < 6; i++) d[o + i] = (f * 7 + i * 13) & 0xff;               // dst MAC
-  for (let i = 0; i < 6; i++) d[o + 6 + i] = (f * 11 + i * 29 + 1) & 0xff;      // src MAC
+  w16(d, o, 0x021a);                                 // dst MAC: one per flow
+  w32(d, o + 2, Math.imul(f, 0x9e3779b1));
+  w16(d, o + 6, 0x0200);                             // src MAC: a few hosts
+  w32(d, o + 8, 0x0a000000 | (f & 0x3f));
   let p = o + 12;
   if (kind === 'vlan' || kind === 'qinq') {
     if (kind === 'qinq') {
@@ -125,7 +127,8 @@ function writeFrame(d: Uint8Array, o: number, len: number, kind: Kind, flow: num
   if (!udp && l4 + 13 <= o + len) d[l4 + 12] = 0x50;
 }
 
-function build(count: number): Mix {
+/** distinct: frame i belongs to flow i (count conversations), else flows are drawn from 64K. */
+function build(count: number, distinct: boolean): Mix {
   const r = new Rng(0x1a6ca5);
   const kinds = new Uint8Array(count), lengths = new Uint32Array(count), flows = new Uint32Array(count);
   let total = 0;
@@ -133,7 +136,7 @@ function build(count: number): Mix {
     let pick = r.below(100), k = 0;
     while (pick >= KINDS[k][1]) pick -= KINDS[k++][1];
     kinds[i] = k;
-    flows[i] = r.below(65536);
+    flows[i] = distinct ? i : r.below(65536);
     lengths[i] = size(r, KINDS[k][0]);
     total += lengths[i];
   }
@@ -147,11 +150,11 @@ function build(count: number): Mix {
   return { data, offsets, lengths, count };
 }
 
-/** The mix of `count` frames, from the cache file when present. */
-export function loadMix(count: number): Mix {
-  const file = join(tmpdir(), `laghash-bench-mix-v${VERSION}-${count}.bin`);
+/** The mix of `count` frames, from the cache file when present (distinct: one flow per frame). */
+export function loadMix(count: number, distinct = false): Mix {
+  const file = join(tmpdir(), `laghash-bench-mix-v${VERSION}${distinct ? '-distinct' : ''}-${count}.bin`);
   if (!existsSync(file)) {
-    const m = build(count);
+    const m = build(count, distinct);
     const header = new Uint32Array([count, m.data.length]);
     const tmp = `${file}.${process.pid}`;
     writeFileSync(tmp, Buffer.concat([new Uint8Array(header.buffer), new Uint8Array(m.offsets.buffer), new Uint8Array(m.lengths.buffer), m.data]));

@@ -34,6 +34,12 @@ export interface Backend {
     data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
     start: number, count: number, bytes: number,
   ): number;
+  /**
+   * Where in bytes a table of cache lines should start (native: the first
+   * 64-byte boundary; large buffers are also offered transparent huge pages
+   * on Linux). The TS twin answers 0.
+   */
+  placeTable(bytes: Uint8Array): number;
   /** The full walk record (W_SLOTS slots) of one frame. */
   dissect(data: Uint8Array, offset: number, length: number, link: number, out: Int32Array): void;
   /** MurmurHash3_x86_32 of a byte string. */

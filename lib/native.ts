@@ -24,6 +24,7 @@ function loadNative(): { backend: Backend | null; error: Error | null } {
       select: addon.select,
       learn: addon.learn,
       touch: addon.touch,
+      placeTable: addon.placeTable,
       dissect: addon.dissect,
       murmur3: addon.murmur3,
       bind: addon.bind,

@@ -28,7 +28,12 @@
  *               table has been unbalanced for unbalancedTimer; it goes to the
  *               last underweight port in team order. Team.tick() runs upkeep.
  *   rendezvous  highest random weight over the usable ports, weighted: only
- *               the failed port's flows move, a new port takes only its share.
+ *               the failed port's flows move, a new port takes only what it
+ *               outscores (its share, statistically). Decided per bucket
+ *               (buckets: B, default 4096: bucket = hash & (B - 1) goes to
+ *               the winner for the bucket's number, precomputed at each
+ *               change, one lookup per frame), or per hash (buckets: 0:
+ *               every usable port scored for every frame).
  */
 import { InvalidArgumentError, OutOfRangeError, describe } from './errors.js';
 import { murmur3_bytes } from './js/murmur3.js';
@@ -40,7 +45,12 @@ export type SelectorKind = 'modulo' | 'team' | 'table' | 'resilient' | 'rendezvo
 
 export interface SelectorOptions {
   kind: SelectorKind;
-  /** table: a power of two, 1..65536 (default 256); resilient: 1..65536 (default 128). */
+  /**
+   * table: a power of two, 1..65536 (default 256); resilient: 1..65536
+   * (default 128); rendezvous: a power of two, 1..65536 (default 4096), the
+   * highest random weight decided once per bucket of the hash, or 0 to decide
+   * it per hash (every port scored for every frame).
+   */
   buckets?: number;
   /** resilient: how long (clock units) a bucket must be unused before it may move for balance. Default 120000 (120 s in ms). */
   idleTimer?: number;
@@ -72,6 +82,7 @@ export interface ShareMove {
 }
 
 const WEIGHT_MAX = 0xffff;
+const DEFAULT_BUCKETS: Record<SelectorKind, number> = { modulo: 0, team: 0, table: 256, resilient: 128, rendezvous: 4096 };
 
 /** Check a selector option object; returns it with defaults filled. */
 export function selectorOptions(o: unknown): Required<SelectorOptions> {
@@ -80,8 +91,10 @@ export function selectorOptions(o: unknown): Required<SelectorOptions> {
   const kinds: SelectorKind[] = ['modulo', 'team', 'table', 'resilient', 'rendezvous'];
   if (!kinds.includes(v.kind as SelectorKind))
     throw new InvalidArgumentError(`Expected selector kind ${kinds.join(', ')}, got ${describe(v.kind)}`);
-  const buckets = v.buckets === undefined ? (v.kind === 'resilient' ? 128 : 256) : checkInt(v.buckets, 1, 65536, 'buckets');
-  if (v.kind === 'table' && buckets & (buckets - 1)) throw new OutOfRangeError(`Expected buckets of a table selector to be a power of two, got ${buckets}`);
+  const kind = v.kind as SelectorKind;
+  const buckets = v.buckets === undefined || !DEFAULT_BUCKETS[kind] ? DEFAULT_BUCKETS[kind] : checkInt(v.buckets, kind === 'rendezvous' ? 0 : 1, 65536, 'buckets');
+  if ((v.kind === 'table' || v.kind === 'rendezvous') && buckets & (buckets - 1))
+    throw new OutOfRangeError(`Expected buckets of a ${v.kind} selector to be a power of two, got ${buckets}`);
   return {
     kind: v.kind as SelectorKind,
     buckets,
@@ -112,7 +125,7 @@ export class SelectorState {
   readonly options: Required<SelectorOptions>;
   readonly spec = new Uint32Array(S.SEL_LEN);
   table: Uint32Array;
-  /** Buckets (table, resilient), else 0. */
+  /** Buckets (table, resilient, rendezvous over buckets), else 0. */
   readonly buckets: number;
   /** resilient: when the table became unbalanced (clock units), or null. */
   unbalancedSince: number | null = null;
@@ -122,14 +135,15 @@ export class SelectorState {
   constructor(options: SelectorOptions, capacity: number) {
     this.options = selectorOptions(options);
     const k = this.options.kind;
-    this.buckets = k === 'table' || k === 'resilient' ? this.options.buckets : 0;
-    this.spec[S.SEL_KIND] = { modulo: S.SK_MODULO, team: S.SK_TEAM, table: S.SK_TABLE, resilient: S.SK_RESILIENT, rendezvous: S.SK_RENDEZVOUS }[k];
+    this.buckets = k === 'table' || k === 'resilient' || k === 'rendezvous' ? this.options.buckets : 0;
+    // rendezvous over buckets runs as a table the winners are written into
+    this.spec[S.SEL_KIND] = { modulo: S.SK_MODULO, team: S.SK_TEAM, table: S.SK_TABLE, resilient: S.SK_RESILIENT, rendezvous: this.buckets ? S.SK_TABLE : S.SK_RENDEZVOUS }[k];
     this.spec[S.SEL_BUCKETS] = this.buckets;
     this.spec[S.SEL_PORTS] = capacity;
     this.table = new Uint32Array(this.tableLength(capacity));
     if (this.buckets) this.table.fill(S.PORT_NONE, 0, this.buckets);
     if (k === 'team') this.table.fill(S.PORT_NONE);
-    if (this.buckets) this.spec[S.SEL_FLAGS] |= S.SF_STAMP;
+    if (k === 'resilient') this.spec[S.SEL_FLAGS] |= S.SF_STAMP;  // upkeep reads when each bucket was last used
     this.migratedAt = new Uint32Array(this.buckets);
   }
 
@@ -137,7 +151,7 @@ export class SelectorState {
     switch (this.options.kind) {
       case 'modulo': return capacity;
       case 'team': return capacity + S.TEAM_HTPM_LEN;
-      case 'rendezvous': return capacity * S.RDV_WORDS + S.RDV_LOG2_LEN;
+      case 'rendezvous': return this.buckets ? 2 * this.buckets : capacity * S.RDV_WORDS + S.RDV_LOG2_LEN;
       default: return 2 * this.buckets;
     }
   }
@@ -151,7 +165,7 @@ export class SelectorState {
   grow(capacity: number): void {
     const old = this.table;
     this.spec[S.SEL_PORTS] = capacity;
-    if (this.options.kind === 'modulo' || this.options.kind === 'rendezvous') {
+    if (this.options.kind === 'modulo' || (this.options.kind === 'rendezvous' && !this.buckets)) {
       this.table = new Uint32Array(this.tableLength(capacity));
     } else if (this.options.kind === 'team') {
       const count = this.spec[S.SEL_COUNT];
@@ -183,7 +197,9 @@ export class SelectorState {
         this.updateTeam(usable);
         return [];
       case 'rendezvous':
-        this.updateRendezvous(usable);
+        if (this.buckets) return this.updateRendezvousBuckets(usable);
+        this.updateRendezvous(usable, this.table);
+        this.spec[S.SEL_COUNT] = usable.length;
         return [];
       case 'table':
         return this.updateTable(usable, bucketBytes);
@@ -204,14 +220,35 @@ export class SelectorState {
     this.table.set(htpm, enabled.length);
   }
 
-  private updateRendezvous(usable: SelPort[]): void {
+  /** The per-hash rendezvous table over the usable ports (ids, weights, seeds, then the log2 table). */
+  private updateRendezvous(usable: SelPort[], t: Uint32Array): void {
     usable.forEach((p, i) => {
-      this.table[i * S.RDV_WORDS] = p.id;
-      this.table[i * S.RDV_WORDS + 1] = p.weight;
-      this.table[i * S.RDV_WORDS + 2] = portSeed(p.name);
+      t[i * S.RDV_WORDS] = p.id;
+      t[i * S.RDV_WORDS + 1] = p.weight;
+      t[i * S.RDV_WORDS + 2] = portSeed(p.name);
     });
-    this.spec[S.SEL_COUNT] = usable.length;
-    this.table.set(LOG2, usable.length * S.RDV_WORDS);
+    t.set(LOG2, usable.length * S.RDV_WORDS);
+  }
+
+  /**
+   * Rendezvous over buckets: each bucket goes to the port the per-hash
+   * rendezvous picks for the bucket's number, so a bucket moves only when its
+   * winner fails or a newcomer outscores it.
+   */
+  private updateRendezvousBuckets(usable: SelPort[]): BucketMove[] {
+    const spec = new Uint32Array(S.SEL_LEN), t = new Uint32Array(usable.length * S.RDV_WORDS + S.RDV_LOG2_LEN);
+    spec[S.SEL_KIND] = S.SK_RENDEZVOUS;
+    spec[S.SEL_COUNT] = usable.length;
+    spec[S.SEL_PORTS] = this.spec[S.SEL_PORTS];
+    this.updateRendezvous(usable, t);
+    const hrw = selector_decode(spec, t, null)!;
+    const moves: BucketMove[] = [];
+    for (let b = 0; b < this.buckets; b++) {
+      const p = select_hash(hrw, b, 0);
+      const to = p === S.NO_PORT ? S.PORT_NONE : p;
+      if (to !== this.table[b]) moves.push(this.moveBucket(b, to));
+    }
+    return moves;
   }
 
   private bucketCounts(usable: SelPort[]): Map<number, number> {

@@ -94,7 +94,7 @@ export const TEAM_HTPM_LEN = 256;
 export const RDV_WORDS = 3;
 export const RDV_LOG2_LEN = 1024;
 export const CONV_WORDS = 4;
-export const CONV_WAYS = 8;
+export const CONV_WAYS = 4;
 export const CONV_STATS = 4;
 
 // walk record

@@ -19,7 +19,7 @@ import type { Backend } from './backend.js';
 import { FrameBatch, checkLinkType } from './batch.js';
 import { InvalidArgumentError, OutOfRangeError, describe } from './errors.js';
 import type { PolicyLike } from './hash.js';
-import { select_hash } from './js/select.js';
+import { conv_base, select_hash } from './js/select.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, type Policy } from './policy.js';
 import { SelectorState, checkWeight, selectorOptions, shareMoves, type SelPort, type SelectorKind, type SelectorOptions } from './selectors.js';
@@ -197,9 +197,20 @@ export class Team {
     spec[S.SEL_MAXIDLE] = maxIdle;
     spec[S.SEL_FLAGS] = (key === 'flow' ? S.SF_FLOW_KEY : 0) | S.SF_COUNT;
     spec[S.SEL_PORTS] = this.capacity;
-    const table = new Uint32Array(this.capacity + capacity * S.CONV_WORDS);
-    for (let i = this.capacity + 2; i < table.length; i += S.CONV_WORDS) table[i] = S.PORT_NONE;
+    const table = this.convTable(capacity);
+    for (let i = conv_base(this.capacity) + 2; i < table.length; i += S.CONV_WORDS) table[i] = S.PORT_NONE;
     return { spec, table, stats: new Float64Array(2 * this.capacity + S.CONV_STATS) };
+  }
+
+  /**
+   * A conversation table for the current port capacity: the port words, then
+   * the sets, placed so every set is one cache line (a large table's lookup
+   * is then one miss) and, when large, on huge pages where the OS has them.
+   */
+  private convTable(slots: number): Uint32Array {
+    const words = conv_base(this.capacity) + slots * S.CONV_WORDS;
+    const bytes = new Uint8Array(4 * words + 64);
+    return new Uint32Array(bytes.buffer, this.backend.placeTable(bytes), words);
   }
 
   // ---- ports -----------------------------------------------------------------
@@ -266,9 +277,9 @@ export class Team {
     this.selector?.grow(this.capacity);
     if (this.conv) {
       const c = this.conv, slots = c.spec[S.SEL_BUCKETS];
-      const table = new Uint32Array(this.capacity + slots * S.CONV_WORDS);
+      const table = this.convTable(slots);
       table.set(c.table.subarray(0, oldCap));
-      table.set(c.table.subarray(oldCap), this.capacity);
+      table.set(c.table.subarray(conv_base(oldCap)), conv_base(this.capacity));
       const stats = new Float64Array(2 * this.capacity + S.CONV_STATS);
       stats.set(c.stats.subarray(0, oldCap));
       stats.set(c.stats.subarray(oldCap, 2 * oldCap), this.capacity);
@@ -555,7 +566,7 @@ export class Team {
     if (!c) return null;
     const now = this.now(), maxIdle = c.spec[S.SEL_MAXIDLE], t = c.table;
     let live = 0;
-    for (let i = this.capacity; i < t.length; i += S.CONV_WORDS) if (t[i + 2] !== S.PORT_NONE && ((now - t[i + 3]) >>> 0) <= maxIdle) live++;
+    for (let i = conv_base(this.capacity); i < t.length; i += S.CONV_WORDS) if (t[i + 2] !== S.PORT_NONE && ((now - t[i + 3]) >>> 0) <= maxIdle) live++;
     const st = c.stats, k = 2 * this.capacity;
     return { capacity: c.spec[S.SEL_BUCKETS], live, inserted: st[k], evicted: st[k + 1], expired: st[k + 2], moved: st[k + 3] };
   }

@@ -117,30 +117,31 @@ static inline void hash_batch(const Policy& p, const Frames& b, u32 start, u32 c
   policy_dispatch(p.kind, HashRun{p, b, start, count, out});
 }
 
-// Same-port: conversation keys for a group of frames first, their table sets
-// prefetched, then the lookups: the sets of a large table are cache misses
-// that then overlap.
-enum : u32 { CONV_GROUP = 16 };
+// Same-port: a software pipeline. The key of frame i + CONV_AHEAD is
+// computed and its table set prefetched while frame i is looked up, so the
+// misses of a large table overlap with the work on the frames before them.
+// Lookups and updates still run in frame order.
+enum : u32 { CONV_AHEAD = 16, CONV_RING = 32 };
 
 template <class Step>
 static inline void conv_range(const Selector& s, const Frames& b, u32 start, u32 count, bool peer_src, Step step) {
   i32 w[W_SLOTS];
-  ConvKey keys[CONV_GROUP];
-  u32 sets[CONV_GROUP];
+  ConvKey keys[CONV_RING];
+  u32 sets[CONV_RING];
   const bool flow = (s.flags & SF_FLOW_KEY) != 0;
   const u32 end = start + count;
-  for (u32 g = start; g < end; g += CONV_GROUP) {
-    const u32 n = end - g < CONV_GROUP ? end - g : CONV_GROUP;
-    for (u32 j = 0; j < n; j++) {
-      const u32 i = g + j;
-      prefetch_frame(b, i + CONV_GROUP);
-      keys[j] = conv_key(b.data + frame_offset(b, i), b.lengths[i], b.links ? b.links[i] : b.link, flow, peer_src, w);
-      sets[j] = conv_set(s, keys[j]);
-      const u8* slots = (const u8*)conv_slots(s, sets[j]);
-      __builtin_prefetch(slots);
-      __builtin_prefetch(slots + 64);
-    }
-    for (u32 j = 0; j < n; j++) step(g + j, keys[j], conv_slots(s, sets[j]));
+  auto prepare = [&](u32 i) {
+    prefetch_frame(b, i + PREFETCH_AHEAD);
+    const u32 r = i % CONV_RING;
+    keys[r] = conv_key(b.data + frame_offset(b, i), b.lengths[i], b.links ? b.links[i] : b.link, flow, peer_src, w);
+    sets[r] = conv_set(s, keys[r]);
+    __builtin_prefetch(conv_slots(s, sets[r]));  // one cache line (conv_base aligns the sets)
+  };
+  const u32 primed = count < CONV_AHEAD ? end : start + CONV_AHEAD;
+  for (u32 i = start; i < primed; i++) prepare(i);
+  for (u32 i = start; i < end; i++) {
+    if (i + CONV_AHEAD < end) prepare(i + CONV_AHEAD);
+    step(i, keys[i % CONV_RING], conv_slots(s, sets[i % CONV_RING]));
   }
 }
 

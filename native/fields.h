@@ -74,17 +74,23 @@ static inline void field_values(const u8* f, const i32* w, bool inner, FieldValu
   }
 }
 
+// Lexicographic order of two byte strings, compared a big-endian word at a time.
 static inline int bytes_cmp(const u8* a, const u8* b, u32 n) {
-  for (u32 i = 0; i < n; i++)
+  u32 i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const u32 x = be32(a + i), y = be32(b + i);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  for (; i < n; i++)
     if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
   return 0;
 }
 
-// F_SYMMETRIC: put the smaller endpoint first.
-static inline void field_order(FieldValues& v) {
+// F_SYMMETRIC: put the smaller endpoint first (the MACs only when hashed).
+static inline void field_order(FieldValues& v, u32 mask) {
   const u8* s = v.smac ? v.smac : ZERO_MAC;
   const u8* d = v.dmac ? v.dmac : ZERO_MAC;
-  if (bytes_cmp(s, d, 6) > 0) {
+  if ((mask & (FLD_SRC_MAC | FLD_DST_MAC)) && bytes_cmp(s, d, 6) > 0) {
     const u8* t = v.smac;
     v.smac = v.dmac;
     v.dmac = t;
@@ -133,8 +139,8 @@ static inline u32 push_addr(u32* k, u32 n, const u8* a, u32 alen) {
   return n;
 }
 
-static inline u32 fields_murmur(const FieldValues& v, u32 mask, u32 seed) {
-  u32 k[20];
+// The murmur key's words (at most 20) for the fields in mask; returns their count.
+static inline u32 field_words(const FieldValues& v, u32 mask, u32* k) {
   u32 n = 0;
   if (mask & FLD_SRC_MAC) n = push_mac(k, n, v.smac);
   if (mask & FLD_DST_MAC) n = push_mac(k, n, v.dmac);
@@ -150,21 +156,41 @@ static inline u32 fields_murmur(const FieldValues& v, u32 mask, u32 seed) {
   if (mask & FLD_FLOW_LABEL) k[n++] = v.flow;
   if (mask & FLD_SRC_PORT) k[n++] = v.sport;
   if (mask & FLD_DST_PORT) k[n++] = v.dport;
-  return murmur3_words(k, n, seed);
+  return n;
 }
 
 enum : u32 {
   FLD_L3L4 = FLD_SRC_IP | FLD_DST_IP | FLD_IP_PROTO | FLD_FLOW_LABEL | FLD_SRC_PORT | FLD_DST_PORT,
 };
 
-// The field policy's hash of a walked frame.
-static inline u32 fields_hash(const u8* f, const i32* w, u32 flags, u32 mask, u32 hashfn, u32 seed) {
-  FieldValues v;
+// The field values a policy hashes, with the L2 fallback and the symmetric
+// order applied; returns the mask to hash.
+static inline u32 field_prepare(const u8* f, const i32* w, u32 flags, u32 mask, FieldValues& v) {
   field_values(f, w, (flags & F_INNER) != 0, v);
   if (!v.sip && (flags & F_L2_FALLBACK) && (mask & FLD_L3L4))
     mask = (mask & ~FLD_L3L4) | FLD_SRC_MAC | FLD_DST_MAC | FLD_ETHER_TYPE;
-  if (flags & F_SYMMETRIC) field_order(v);
-  return hashfn == HASH_XOR ? fields_xor(v, mask) : fields_murmur(v, mask, seed);
+  if (flags & F_SYMMETRIC) field_order(v, mask);
+  return mask;
+}
+
+// The field policy's hash of a walked frame.
+static inline u32 fields_hash(const u8* f, const i32* w, u32 flags, u32 mask, u32 hashfn, u32 seed) {
+  FieldValues v;
+  mask = field_prepare(f, w, flags, mask, v);
+  if (hashfn == HASH_XOR) return fields_xor(v, mask);
+  u32 k[20];
+  return murmur3_words(k, field_words(v, mask, k), seed);
+}
+
+// Two murmur hashes of the same fields under two seeds (a 64-bit key), the
+// fields gathered once: the same as two fields_hash calls.
+static inline void fields_hash2(const u8* f, const i32* w, u32 flags, u32 mask, u32 seed_lo, u32 seed_hi, u32& lo, u32& hi) {
+  FieldValues v;
+  mask = field_prepare(f, w, flags, mask, v);
+  u32 k[20];
+  const u32 n = field_words(v, mask, k);
+  lo = murmur3_words(k, n, seed_lo);
+  hi = murmur3_words(k, n, seed_hi);
 }
 
 }  // namespace laghash

@@ -54,6 +54,11 @@ static LAGHASH_INLINE u32 fastmod(u32 a, u64 magic, u32 d) {
 #endif
 }
 
+// Same-port: the word where the conversation sets start, after the port
+// words, on a 64-byte boundary of the table (a set is two cache lines when
+// the table itself starts on one).
+static LAGHASH_INLINE u32 conv_base(u32 ports) { return (ports + 15u) & ~15u; }
+
 // Table words a selector needs; false when the table is too short.
 static inline bool selector_table_ok(const Selector& s) {
   u64 need;
@@ -62,7 +67,7 @@ static inline bool selector_table_ok(const Selector& s) {
     case SK_TEAM: need = (u64)s.count + ((s.flags & SF_HTPM) ? (u64)TEAM_HTPM_LEN : 0); break;
     case SK_TABLE: case SK_RESILIENT: need = 2ull * s.buckets; break;
     case SK_RENDEZVOUS: need = (u64)s.count * RDV_WORDS + RDV_LOG2_LEN; break;
-    case SK_SAME_PORT: need = (u64)s.ports + (u64)s.buckets * CONV_WORDS; break;
+    case SK_SAME_PORT: need = (u64)conv_base(s.ports) + (u64)s.buckets * CONV_WORDS; break;
     default: return false;
   }
   return need <= s.table_len;
@@ -148,18 +153,19 @@ static LAGHASH_INLINE u64 rdv_rarity(const u32* log2tab, u32 u) {
 static LAGHASH_INLINE u32 rdv_mix(u32 h, u32 seed) { return murmur3_fmix(h ^ seed); }
 
 static LAGHASH_INLINE u32 select_rendezvous(const Selector& s, u32 h) {
+  if (!s.count) return NO_PORT;
   const u32* e = s.table;
   const u32* log2tab = s.table + s.count * RDV_WORDS;
-  u32 best = NO_PORT;
-  u64 best_w = 0, best_r = 1;
-  for (u32 i = 0; i < s.count; i++, e += RDV_WORDS) {
+  u32 best = e[0];
+  u64 best_w = e[1], best_r = rdv_rarity(log2tab, rdv_mix(h, e[2]));
+  for (u32 i = 1; i < s.count; i++) {
+    e += RDV_WORDS;
     const u64 w = e[1], r = rdv_rarity(log2tab, rdv_mix(h, e[2]));
-    // w / r > best_w / best_r, without division
-    if (w * best_r > best_w * r || best == NO_PORT) {
-      best = e[0];
-      best_w = w;
-      best_r = r;
-    }
+    // w / r > best_w / best_r, without division; branch-free (the winner is random)
+    const bool win = w * best_r > best_w * r;
+    best = win ? e[0] : best;
+    best_w = win ? w : best_w;
+    best_r = win ? r : best_r;
   }
   return best;
 }
@@ -182,11 +188,18 @@ struct ConvKey {
 // The conversation a frame belongs to. peer_src: the peer is the frame's
 // source (a received frame) rather than its destination (a sent one).
 static LAGHASH_INLINE ConvKey conv_key(const u8* f, u32 len, u32 link, bool flow, bool peer_src, i32* w) {
+  if (!flow && link == LINK_ETHERNET) {  // the walk would find the addresses at 0 and 6, or be truncated
+    if (len < 14) return ConvKey{0, 0};
+    const u8* mac = f + (peer_src ? 6 : 0);
+    return ConvKey{be32(mac + 2), be16(mac) | 0x10000u};
+  }
   walk(f, len, link, w, false);
   if (flow) {
     const u32 mask = FLD_SRC_IP | FLD_DST_IP | FLD_IP_PROTO | FLD_SRC_PORT | FLD_DST_PORT;
     const u32 flags = F_SYMMETRIC | F_L2_FALLBACK;
-    return ConvKey{fields_hash(f, w, flags, mask, HASH_MURMUR3, 0x5a5a5a5au), fields_hash(f, w, flags, mask, HASH_MURMUR3, 0xa5a5a5a5u)};
+    ConvKey k;
+    fields_hash2(f, w, flags, mask, 0x5a5a5a5au, 0xa5a5a5a5u, k.lo, k.hi);
+    return k;
   }
   const u8* mac = nullptr;
   if (w[W_NETH] > 0) mac = f + w[W_ETH] + (peer_src ? 6 : 0);
@@ -199,7 +212,7 @@ static LAGHASH_INLINE u32 conv_set(const Selector& s, ConvKey k) {
   return murmur3_fmix(k.lo ^ (k.hi * 0x9e3779b9u)) & (s.buckets / CONV_WAYS - 1);
 }
 
-static LAGHASH_INLINE u32* conv_slots(const Selector& s, u32 set) { return s.table + s.ports + set * CONV_WAYS * CONV_WORDS; }
+static LAGHASH_INLINE u32* conv_slots(const Selector& s, u32 set) { return s.table + conv_base(s.ports) + set * CONV_WAYS * CONV_WORDS; }
 
 static LAGHASH_INLINE bool conv_live(const Selector& s, const u32* e) {
   return e[2] != PORT_NONE && (u32)(s.now - e[3]) <= s.maxidle;

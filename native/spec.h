@@ -130,7 +130,7 @@ enum : u32 {
   RDV_WORDS = 3,           // rendezvous entry: port id, weight, seed
   RDV_LOG2_LEN = 1024,     // rendezvous: log2 table after the entries
   CONV_WORDS = 4,          // conversation entry: key low, key high, port, stamp
-  CONV_WAYS = 8,           // conversation slots per set (set associative)
+  CONV_WAYS = 4,           // conversation slots per set: 4 x 16 bytes, one cache line
   CONV_STATS = 4,          // inserted, evicted (set full), expired (reused idle slot), moved
 };
 

@@ -30,7 +30,7 @@ const selectorArb: fc.Arbitrary<SelectorOptions> = fc.oneof(
   fc.constantFrom(1, 2, 8, 64, 256).map((buckets): SelectorOptions => ({ kind: 'table', buckets })),
   fc.record({ buckets: fc.integer({ min: 1, max: 96 }), idleTimer: fc.integer({ min: 0, max: 40 }), unbalancedTimer: fc.integer({ min: 0, max: 80 }) })
     .map((o): SelectorOptions => ({ kind: 'resilient', ...o })),
-  fc.constant<SelectorOptions>({ kind: 'rendezvous' }),
+  fc.constantFrom(0, 1, 16, 4096).map((buckets): SelectorOptions => ({ kind: 'rendezvous', buckets })),
 );
 
 const optionsArb: fc.Arbitrary<TeamOptions> = fc.record({
@@ -159,7 +159,7 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'native and TypeScript Teams
     const kinds: StaticSelector[] = [
       { kind: 'modulo', ports: 5 }, { kind: 'team', ports: 3 }, { kind: 'table', ports: 3, buckets: 8 },
       { kind: 'table', ports: ['a', 'b', 'c', 'd'], weights: [10, 25, 25, 40] }, { kind: 'resilient', ports: 6, buckets: 100, weights: [1, 2, 3, 1, 2, 3] },
-      { kind: 'rendezvous', ports: ['x', 'y', 'z'], weights: [1, 4, 9] },
+      { kind: 'rendezvous', ports: ['x', 'y', 'z'], weights: [1, 4, 9] }, { kind: 'rendezvous', ports: 7, buckets: 0, weights: [1, 4, 9, 1, 1, 2, 2] },
     ];
     fc.assert(
       fc.property(fc.array(anyFrame, { minLength: 200, maxLength: 200 }), fc.constantFrom(...POLICIES), (frames, p) => {

@@ -61,15 +61,22 @@ function field_values(base: number, w: Int32Array, inner: boolean, v: FieldValue
   }
 }
 
+/** Lexicographic order of two byte strings, compared a big-endian word at a time. */
 function bytes_cmp(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: number): number {
-  for (let i = 0; i < n; i++) if (a[ao + i] !== b[bo + i]) return a[ao + i] < b[bo + i] ? -1 : 1;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const x = be32(a, ao + i) >>> 0, y = be32(b, bo + i) >>> 0;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  for (; i < n; i++) if (a[ao + i] !== b[bo + i]) return a[ao + i] < b[bo + i] ? -1 : 1;
   return 0;
 }
 
-function field_order(data: Uint8Array, v: FieldValues): void {
+/** F_SYMMETRIC: put the smaller endpoint first (the MACs only when hashed). */
+function field_order(data: Uint8Array, v: FieldValues, mask: number): void {
   const sa = v.smac >= 0 ? data : ZERO_MAC, so = v.smac >= 0 ? v.smac : 0;
   const da = v.dmac >= 0 ? data : ZERO_MAC, dof = v.dmac >= 0 ? v.dmac : 0;
-  if (bytes_cmp(sa, so, da, dof, 6) > 0) {
+  if (mask & (S.FLD_SRC_MAC | S.FLD_DST_MAC) && bytes_cmp(sa, so, da, dof, 6) > 0) {
     const t = v.smac;
     v.smac = v.dmac;
     v.dmac = t;
@@ -120,7 +127,8 @@ function push_addr(k: Uint32Array, n: number, data: Uint8Array, a: number, alen:
   return n;
 }
 
-function fields_murmur(data: Uint8Array, v: FieldValues, mask: number, seed: number): number {
+/** The murmur key's words (in KEY) for the fields in mask; returns their count. */
+function field_words(data: Uint8Array, v: FieldValues, mask: number): number {
   const k = KEY;
   let n = 0;
   if (mask & S.FLD_SRC_MAC) n = push_mac(k, n, data, v.smac);
@@ -137,15 +145,27 @@ function fields_murmur(data: Uint8Array, v: FieldValues, mask: number, seed: num
   if (mask & S.FLD_FLOW_LABEL) k[n++] = v.flow;
   if (mask & S.FLD_SRC_PORT) k[n++] = v.sport;
   if (mask & S.FLD_DST_PORT) k[n++] = v.dport;
-  return murmur3_words(k, n, seed);
+  return n;
 }
 
 const FLD_L3L4 = S.FLD_SRC_IP | S.FLD_DST_IP | S.FLD_IP_PROTO | S.FLD_FLOW_LABEL | S.FLD_SRC_PORT | S.FLD_DST_PORT;
 
+/** The field values a policy hashes (in V), with the L2 fallback and the symmetric order applied; returns the mask to hash. */
+function field_prepare(data: Uint8Array, base: number, w: Int32Array, flags: number, mask: number): number {
+  field_values(base, w, (flags & S.F_INNER) !== 0, V);
+  if (V.sip < 0 && flags & S.F_L2_FALLBACK && mask & FLD_L3L4) mask = (mask & ~FLD_L3L4) | S.FLD_SRC_MAC | S.FLD_DST_MAC | S.FLD_ETHER_TYPE;
+  if (flags & S.F_SYMMETRIC) field_order(data, V, mask);
+  return mask;
+}
+
 export function fields_hash(data: Uint8Array, base: number, w: Int32Array, flags: number, mask: number, hashfn: number, seed: number): number {
-  const v = V;
-  field_values(base, w, (flags & S.F_INNER) !== 0, v);
-  if (v.sip < 0 && flags & S.F_L2_FALLBACK && mask & FLD_L3L4) mask = (mask & ~FLD_L3L4) | S.FLD_SRC_MAC | S.FLD_DST_MAC | S.FLD_ETHER_TYPE;
-  if (flags & S.F_SYMMETRIC) field_order(data, v);
-  return hashfn === S.HASH_XOR ? fields_xor(data, v, mask) : fields_murmur(data, v, mask, seed);
+  mask = field_prepare(data, base, w, flags, mask);
+  return hashfn === S.HASH_XOR ? fields_xor(data, V, mask) : murmur3_words(KEY, field_words(data, V, mask), seed);
+}
+
+/** Two murmur hashes of the same fields under two seeds (a 64-bit key), gathered once: out[0], out[1]. */
+export function fields_hash2(data: Uint8Array, base: number, w: Int32Array, flags: number, mask: number, seedLo: number, seedHi: number, out: Uint32Array): void {
+  const n = field_words(data, V, field_prepare(data, base, w, flags, mask));
+  out[0] = murmur3_words(KEY, n, seedLo);
+  out[1] = murmur3_words(KEY, n, seedHi);
 }

@@ -48,6 +48,9 @@ export const jsBackend: Backend = {
     if (bad < 0) learn_batch(s, b, start, count, arrival);
     return bad;
   },
+  placeTable() {
+    return 0;
+  },
   touch(data, offsets, stride, lengths, link, links, start, count, bytes) {
     return touch_batch(frames(data, offsets, stride, lengths, link, links), start, count, bytes);
   },

@@ -1,7 +1,7 @@
 /** Twin of native/select.h: selectors and the same-port conversation table. */
 import * as S from '../spec.js';
 import { be16, be32 } from './bytes.js';
-import { fields_hash } from './fields.js';
+import { fields_hash2 } from './fields.js';
 import { walk } from './frame.js';
 
 export interface Selector {
@@ -24,7 +24,7 @@ function selector_table_ok(s: Selector): boolean {
     case S.SK_TEAM: need = s.count + (s.flags & S.SF_HTPM ? S.TEAM_HTPM_LEN : 0); break;
     case S.SK_TABLE: case S.SK_RESILIENT: need = 2 * s.buckets; break;
     case S.SK_RENDEZVOUS: need = s.count * S.RDV_WORDS + S.RDV_LOG2_LEN; break;
-    case S.SK_SAME_PORT: need = s.ports + s.buckets * S.CONV_WORDS; break;
+    case S.SK_SAME_PORT: need = conv_base(s.ports) + s.buckets * S.CONV_WORDS; break;
     default: return false;
   }
   return need <= s.table.length;
@@ -152,12 +152,20 @@ export class ConvKey {
 
 const FLOW_MASK = S.FLD_SRC_IP | S.FLD_DST_IP | S.FLD_IP_PROTO | S.FLD_SRC_PORT | S.FLD_DST_PORT;
 const FLOW_FLAGS = S.F_SYMMETRIC | S.F_L2_FALLBACK;
+const PAIR = new Uint32Array(2);
 
 export function conv_key(data: Uint8Array, base: number, len: number, link: number, flow: boolean, peer_src: boolean, w: Int32Array, k: ConvKey): void {
+  if (!flow && link === S.LINK_ETHERNET) {  // the walk would find the addresses at 0 and 6, or be truncated
+    const mac = base + (peer_src ? 6 : 0);
+    k.lo = len >= 14 ? be32(data, mac + 2) >>> 0 : 0;
+    k.hi = len >= 14 ? be16(data, mac) | 0x10000 : 0;
+    return;
+  }
   walk(data, base, len, link, w, false);
   if (flow) {
-    k.lo = fields_hash(data, base, w, FLOW_FLAGS, FLOW_MASK, S.HASH_MURMUR3, 0x5a5a5a5a) >>> 0;
-    k.hi = fields_hash(data, base, w, FLOW_FLAGS, FLOW_MASK, S.HASH_MURMUR3, 0xa5a5a5a5) >>> 0;
+    fields_hash2(data, base, w, FLOW_FLAGS, FLOW_MASK, 0x5a5a5a5a, 0xa5a5a5a5, PAIR);
+    k.lo = PAIR[0];
+    k.hi = PAIR[1];
     return;
   }
   let mac = -1;
@@ -175,9 +183,14 @@ export function conv_set(s: Selector, k: ConvKey): number {
   return (murmur3_fmix(k.lo ^ Math.imul(k.hi, 0x9e3779b9)) >>> 0) & (s.buckets / S.CONV_WAYS - 1);
 }
 
+/** Same-port: the word where the conversation sets start (a 64-byte boundary of the table). */
+export function conv_base(ports: number): number {
+  return (ports + 15) & ~15;
+}
+
 /** The first word of a set's slots in the table. */
 export function conv_slots(s: Selector, set: number): number {
-  return s.ports + set * S.CONV_WAYS * S.CONV_WORDS;
+  return conv_base(s.ports) + set * S.CONV_WAYS * S.CONV_WORDS;
 }
 
 function conv_live(s: Selector, e: number): boolean {

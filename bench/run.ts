@@ -14,6 +14,8 @@ interface SuiteResult {
   frames: number;
   dataBytes: number;
   fps: Record<string, number>;
+  /** team suite: live conversations in the same-port tables */
+  live?: Record<string, number>;
 }
 
 const args = process.argv.slice(2);
@@ -50,11 +52,21 @@ for (const p of policies) {
   }
 }
 
+process.stderr.write('  native teams\n');
+const team = suite('./team.bench.js', { LAGHASH_BACKEND: 'native' }, ['--policy', 'linux:layer3+4']);
+
 const cols = ['batch 1', 'batch 32', 'batch 1024', 'batch 1M', 'bound 1', 'bound 32', 'select 1M'];
 console.log(`\nframes per second (millions), ${frames} frames, ${(touch.dataBytes / 1e6).toFixed(0)} MB of frame data`);
 console.log(`${'policy'.padEnd(28)}${'backend'.padEnd(8)}${cols.map((c) => c.padStart(11)).join('')}`);
 for (const r of results)
   console.log(`${r.policy.padEnd(28)}${r.backend.padEnd(8)}${cols.map((c) => (r.fps[c] ? M(r.fps[c]).padStart(11) : '-'.padStart(11))).join('')}`);
+
+const tf = team.fps;
+console.log(`\nTeam.selectBatch, native, ${team.policy}, frames per second (millions) and share of hashBatch in the same process`);
+for (const k of ['modulo', 'team', 'table', 'resilient', 'rendezvous'])
+  console.log(`  ${k.padEnd(26)}${M(tf[k])}   ${(tf[k] / tf.hash).toFixed(2)}`);
+for (const k of ['mac', 'flow'])
+  console.log(`  ${`same-port, ${k} key`.padEnd(26)}${M(tf[`same-port ${k}`])}   ${(tf[`same-port ${k}`] / tf['hash (conversations)']).toFixed(2)}  (${team.live![k]} live conversations)`);
 
 const get = (policy: string, backend: string, col: string) => results.find((r) => r.policy === policy && r.backend === backend)?.fps[col] ?? NaN;
 const ratios: [string, number, number][] = [
@@ -63,10 +75,13 @@ const ratios: [string, number, number][] = [
   ['native rss:toeplitz / linux:layer3+4 (1M)', get('rss:toeplitz', 'native', 'batch 1M') / get('linux:layer3+4', 'native', 'batch 1M'), 0.6],
   ['native bound 32 / batch 1M, linux:layer3+4', get('linux:layer3+4', 'native', 'bound 32') / get('linux:layer3+4', 'native', 'batch 1M'), 0.8],
   ['native selectBatch / hashBatch, linux:layer3+4', get('linux:layer3+4', 'native', 'select 1M') / get('linux:layer3+4', 'native', 'batch 1M'), 0.85],
+  ...['modulo', 'team', 'table', 'resilient', 'rendezvous'].map((k): [string, number, number] => [`native Team ${k} / hashBatch`, tf[k] / tf.hash, 0.85]),
+  ['native Team same-port (mac key, 1M live) / hashBatch', tf['same-port mac'] / tf['hash (conversations)'], 0.5],
+  ['native Team same-port (flow key, 1M live) / hashBatch', tf['same-port flow'] / tf['hash (conversations)'], 0.5],
 ];
 console.log('\nratios measured in this run (target):');
 for (const [name, v, target] of ratios)
-  console.log(`  ${name.padEnd(50)} ${v.toFixed(2)}  (>= ${target}) ${v >= target ? 'ok' : 'BELOW TARGET'}`);
+  console.log(`  ${name.padEnd(56)} ${v.toFixed(2)}  (>= ${target}) ${v >= target ? 'ok' : 'BELOW TARGET'}`);
 
 mkdirSync(here('./out'), { recursive: true });
-writeFileSync(here('./out/results.json'), JSON.stringify({ frames, results, ratios }, null, 2));
+writeFileSync(here('./out/results.json'), JSON.stringify({ frames, results, team, ratios }, null, 2));

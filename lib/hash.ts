@@ -99,7 +99,8 @@ function checkOut<T extends Uint32Array | Uint16Array>(out: unknown, ctor: Uint3
   return o;
 }
 
-function boundsError(batch: FrameBatch, i: number): FrameBoundsError {
+/** The error for frame i of batch lying outside its data buffer. */
+export function boundsError(batch: FrameBatch, i: number): FrameBoundsError {
   const off = batch.offsets ? batch.offsets[i] : i * batch.stride;
   return new FrameBoundsError(i, `Expected every frame inside the data buffer (${batch.data.length} bytes); frame ${i} has offset ${off} and length ${batch.lengths[i]}`);
 }

@@ -14,10 +14,11 @@
  *               (equal weights: bucket b to usable[b % n], as EtherChannel
  *               maps value mod N: 3 ports 3:3:2). A failure moves only the
  *               failed port's buckets, each to the port least loaded for its
- *               weight; a recovery, addition or weight change takes from the
- *               most loaded ports only the buckets balance needs, the least
- *               busy first. Team.rebalance() moves busy buckets as Open
- *               vSwitch's bond_rebalance() does.
+ *               weight; a recovery or addition takes from the ports furthest
+ *               over their shares only the buckets the newcomer needs, the
+ *               least busy first; a weight change levels every port to within
+ *               one bucket of its share. Team.rebalance() moves busy buckets
+ *               as Open vSwitch's bond_rebalance() does.
  *   resilient   Linux resilient nexthop groups (net/ipv4/nexthop.c): bucket =
  *               hash % B (default 128; Linux has no default), each port
  *               "wants" a cumulative-rounding share of the buckets by weight in
@@ -131,6 +132,8 @@ export class SelectorState {
   unbalancedSince: number | null = null;
   /** resilient: when each bucket last moved (a bucket unused since is idle). */
   private migratedAt: Uint32Array;
+  /** table: the usable ports and their weights at the last update, in team order. */
+  private lastUsable = { ids: '', weights: '' };
 
   constructor(options: SelectorOptions, capacity: number) {
     this.options = selectorOptions(options);
@@ -263,6 +266,9 @@ export class SelectorState {
   /** table: deal once; then failed ports' buckets to the least loaded, then the fewest moves to balance. */
   private updateTable(usable: SelPort[], bucketBytes: Float64Array | null): BucketMove[] {
     const B = this.buckets, t = this.table, moves: BucketMove[] = [];
+    const ids = usable.map((p) => p.id).join(','), weights = usable.map((p) => p.weight).join(',');
+    const weightsOnly = ids === this.lastUsable.ids && weights !== this.lastUsable.weights;
+    this.lastUsable = { ids, weights };
     if (!t.subarray(0, B).some((x) => x !== S.PORT_NONE)) {
       this.deal(usable);
       return moves;
@@ -282,22 +288,34 @@ export class SelectorState {
     if (!usable.length) return moves;
     const W = usable.reduce((s, p) => s + p.weight, 0);
     const share = (p: SelPort) => (B * p.weight) / W;
+    // Move a bucket while that brings both ports closer to their shares: to a port a whole
+    // bucket or more below its share (no port ends that far below); and, when weights
+    // changed (and nothing else), also to any port below its share from one a whole
+    // bucket or more above (every port then ends within one bucket of its share). Failures
+    // and additions move nothing else: only the failed port's buckets, only to the new one.
+    const EPS = 1e-9;
+
     for (;;) {
-      // the receiver: at least one whole bucket below its share, the furthest first (ties: team order)
-      let receiver: SelPort | null = null, best = 0;
+      // the receiver: the furthest below its share (ties: team order)
+      let receiver: SelPort | null = null, best = EPS;
       for (const p of usable) {
         const d = share(p) - counts.get(p.id)!;
-        if (d >= 1 - 1e-9 && (!receiver || d > best)) {
+        if (d > best) {
           receiver = p;
           best = d;
         }
       }
       if (!receiver) break;
-      // the donor: the port most over its share for its weight; its least busy bucket
-      let donor: SelPort | null = null;
-      for (const p of usable)
-        if (counts.get(p.id)! > share(p) && (!donor || counts.get(p.id)! / p.weight > counts.get(donor.id)! / donor.weight)) donor = p;
-      if (!donor) break;
+      // the donor: the port furthest over its share (ties: team order); its least busy bucket
+      let donor: SelPort | null = null, most = EPS;
+      for (const p of usable) {
+        const e = counts.get(p.id)! - share(p);
+        if (e > most) {
+          donor = p;
+          most = e;
+        }
+      }
+      if (!donor || (best < 1 - EPS && (!weightsOnly || most < 1 - EPS))) break;
       let pick = -1;
       for (let b = 0; b < B; b++)
         if (t[b] === donor.id && (pick < 0 || (bucketBytes !== null && bucketBytes[b] < bucketBytes[pick]))) pick = b;

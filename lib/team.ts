@@ -18,7 +18,7 @@
 import type { Backend } from './backend.js';
 import { FrameBatch, checkLinkType } from './batch.js';
 import { InvalidArgumentError, OutOfRangeError, describe } from './errors.js';
-import type { PolicyLike } from './hash.js';
+import { boundsError, type PolicyLike } from './hash.js';
 import { conv_base, select_hash } from './js/select.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, type Policy } from './policy.js';
@@ -479,7 +479,7 @@ export class Team {
   private run(batch: FrameBatch, spec: Uint32Array, table: Uint32Array, stats: Float64Array, o: Uint16Array): void {
     const r = this.backend.select(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count,
       this.policy.spec, this.policy.tables, spec, table, stats, o);
-    if (r >= 0) throw new InvalidArgumentError(`Frame ${r} lies outside the batch's data buffer`);
+    if (r >= 0) throw boundsError(batch, r);
   }
 
   private countAll(batch: FrameBatch, ids: number[]): void {
@@ -526,16 +526,18 @@ export class Team {
     if (!a) throw new InvalidArgumentError(`Expected arrival ports as a Uint16Array or an array of port ids, got ${describe(arrival)}`);
     if (a.length < batch.count) throw new InvalidArgumentError(`Expected an arrival port for each of the ${batch.count} frames, got ${a.length}`);
     const ids = new Set(this.recs.map((r) => r.id));
-    for (let i = 0; i < batch.count; i++) {
+    for (let i = 0; i < batch.count; i++)
       if (!ids.has(a[i])) throw new InvalidArgumentError(`Expected frame ${i}'s arrival port to be a port id of this team, got ${a[i]}`);
+    if (this.conv) {
+      const c = this.conv;
+      c.spec[S.SEL_NOW] = this.now();
+      const r = this.backend.learn(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count, c.spec, c.table, c.stats, a);
+      if (r >= 0) throw boundsError(batch, r);
+    }
+    for (let i = 0; i < batch.count; i++) {
       this.rx[a[i]] += 1;
       this.rx[this.capacity + a[i]] += batch.lengths[i];
     }
-    if (!this.conv) return;
-    const c = this.conv;
-    c.spec[S.SEL_NOW] = this.now();
-    const r = this.backend.learn(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count, c.spec, c.table, c.stats, a);
-    if (r >= 0) throw new InvalidArgumentError(`Frame ${r} lies outside the batch's data buffer`);
   }
 
   // ---- counters ------------------------------------------------------------------

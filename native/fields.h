@@ -188,9 +188,7 @@ static inline void fields_hash2(const u8* f, const i32* w, u32 flags, u32 mask, 
   FieldValues v;
   mask = field_prepare(f, w, flags, mask, v);
   u32 k[20];
-  const u32 n = field_words(v, mask, k);
-  lo = murmur3_words(k, n, seed_lo);
-  hi = murmur3_words(k, n, seed_hi);
+  murmur3_words2(k, field_words(v, mask, k), seed_lo, seed_hi, lo, hi);
 }
 
 }  // namespace laghash

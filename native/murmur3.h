@@ -37,6 +37,20 @@ static inline u32 murmur3_words(const u32* k, u32 n, u32 seed) {
   return murmur3_fmix(h ^ (n * 4));
 }
 
+// murmur3_words() of one key under two seeds in one pass: a word's mix does
+// not depend on the seed, so it is computed once.
+static inline void murmur3_words2(const u32* k, u32 n, u32 seed_a, u32 seed_b, u32& a, u32& b) {
+  a = seed_a;
+  b = seed_b;
+  for (u32 i = 0; i < n; i++) {
+    const u32 m = murmur3_mix(k[i]);
+    a = rotl32(a ^ m, 13) * 5 + 0xe6546b64u;
+    b = rotl32(b ^ m, 13) * 5 + 0xe6546b64u;
+  }
+  a = murmur3_fmix(a ^ (n * 4));
+  b = murmur3_fmix(b ^ (n * 4));
+}
+
 // Over an arbitrary byte string (for the published test vectors).
 static inline u32 murmur3_bytes(const u8* p, u32 len, u32 seed) {
   u32 h = seed, i = 0;

@@ -192,6 +192,47 @@ describe.each(backends())('team modes (%s)', (_name, backend) => {
   });
 });
 
+describe.each(backends())('team arguments (%s)', (_name, backend) => {
+  const code = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as { code?: string }).code;
+    }
+    return 'no error';
+  };
+
+  it('bad options and arguments get typed errors that say what was expected', () => {
+    const bad: [Partial<TeamOptions> & Record<string, unknown>, string][] = [
+      [{ mode: 'lb' as never }, 'ERR_LAGHASH_INVALID_ARGUMENT'],
+      [{ reselect: 'sometimes' as never }, 'ERR_LAGHASH_INVALID_ARGUMENT'],
+      [{ mode: 'active-backup', selector: 'table' }, 'ERR_LAGHASH_INVALID_ARGUMENT'],
+      [{ primary: 'nope' }, 'ERR_LAGHASH_INVALID_ARGUMENT'],
+      [{ packetsPerPort: 0 }, 'ERR_LAGHASH_OUT_OF_RANGE'],
+      [{ mode: 'same-port', samePort: { capacity: 100 } }, 'ERR_LAGHASH_OUT_OF_RANGE'],
+      [{ mode: 'same-port', samePort: { key: 'ip' as never } }, 'ERR_LAGHASH_INVALID_ARGUMENT'],
+      [{ selector: { kind: 'table', buckets: 12 } }, 'ERR_LAGHASH_OUT_OF_RANGE'],
+      [{ selector: { kind: 'hrw' as never } }, 'ERR_LAGHASH_INVALID_ARGUMENT'],
+      [{ ports: [{ name: 'a', weight: 0 }] }, 'ERR_LAGHASH_OUT_OF_RANGE'],
+      [{ ports: ['a', 'a'] }, 'ERR_LAGHASH_INVALID_ARGUMENT'],
+      [{ policy: 'linux:layer5' }, 'ERR_LAGHASH_UNKNOWN_POLICY'],
+    ];
+    for (const [o, c] of bad) expect([o, code(() => new Team({ ports: ['a', 'b'], ...o } as TeamOptions, backend))]).toEqual([o, c]);
+    const t = new Team({ mode: 'same-port', ports: ['a', 'b'] }, backend);
+    const batch = FrameBatch.fromBuffers([frame(1, 2), frame(1, 3)]);
+    expect(code(() => t.receive(batch, [0, 9]))).toBe('ERR_LAGHASH_INVALID_ARGUMENT');
+    expect(code(() => t.receive(batch, [0]))).toBe('ERR_LAGHASH_INVALID_ARGUMENT');
+    expect(t.portStats().every((p) => p.rxFrames === 0)).toBe(true);  // nothing counted from a rejected call
+    expect(code(() => t.selectBatch(batch, new Uint16Array(1)))).toBe('ERR_LAGHASH_INVALID_ARGUMENT');
+    expect(code(() => t.selectBatch([] as never))).toBe('ERR_LAGHASH_INVALID_ARGUMENT');
+    const outside = FrameBatch.packed(new Uint8Array(100), Uint32Array.from([0, 90]), Uint32Array.from([60, 60]));
+    expect(code(() => t.selectBatch(outside))).toBe('ERR_LAGHASH_FRAME_BOUNDS');
+    expect(code(() => t.receive(outside, [0, 1]))).toBe('ERR_LAGHASH_FRAME_BOUNDS');
+    expect(t.conversations()!.inserted).toBe(0);
+    expect(code(() => new Team({ ports: ['a'] }, backend).rebalance())).toBe('ERR_LAGHASH_INVALID_ARGUMENT');
+  });
+});
+
 describe.each(backends())('stateless selectors in selectBatch (%s)', (_name, backend) => {
   const batch = FrameBatch.fromBuffers(Array.from({ length: 300 }, (_, i) => ethIpv4Tcp('10.0.0.1', `10.0.${i >> 8}.${i & 255}`, 1000 + i, 80)));
   const POLICY = 'dpdk:l34';

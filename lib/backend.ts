@@ -24,6 +24,13 @@ export interface Backend {
     start: number, count: number, spec: Uint32Array, tables: Uint32Array | null, selSpec: Uint32Array, selTable: Uint32Array,
     stats: Float64Array | null, out: Uint16Array,
   ): number;
+  /** out[i] = the port of hashes[i] for i in [start, start + count); not for same-port; counts nothing. */
+  selectHashes(hashes: Uint32Array, start: number, count: number, selSpec: Uint32Array, selTable: Uint32Array, out: Uint16Array): void;
+  /** out[i * SUM_WORDS ..]: frame i's summary for analysis (spec SUM_*); -1, or the first frame outside data. */
+  summarize(
+    data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,
+    start: number, count: number, out: Uint32Array,
+  ): number;
   /** Same-port receive: frame i arrived on port arrival[i]. */
   learn(
     data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,

@@ -24,6 +24,8 @@ function loadNative(): { backend: Backend | null; error: Error | null } {
       select: addon.select,
       learn: addon.learn,
       touch: addon.touch,
+      selectHashes: addon.selectHashes,
+      summarize: addon.summarize,
       placeTable: addon.placeTable,
       dissect: addon.dissect,
       murmur3: addon.murmur3,

@@ -97,6 +97,14 @@ export const CONV_WORDS = 4;
 export const CONV_WAYS = 4;
 export const CONV_STATS = 4;
 
+// frame summaries (laghash analyze): SUM_WORDS u32 per frame; see native/spec.h
+export const SUM_WORDS = 6;
+export const SUM_SEED_A = 0x1a6c0001;
+export const SUM_SEED_B = 0x1a6c0002;
+export const SUM_PORTS = 1 << 16;
+export const SUM_IP = 1 << 17;
+export const SUM_TUNNEL = 1 << 18;
+
 // walk record
 export const ST_OK = 0;
 export const ST_TRUNCATED = 1;

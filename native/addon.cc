@@ -108,12 +108,13 @@ bool get_policy(napi_env env, napi_value spec_v, napi_value tables_v, Policy& p)
   return true;
 }
 
-// (selSpec, selTable, stats|null): the selector, over the caller's table and counters.
+// (selSpec, selTable, stats|null): the selector, over the caller's table and
+// counters (stats_v nullptr: the call has none).
 bool get_selector(napi_env env, napi_value spec_v, napi_value table_v, napi_value stats_v, Selector& s) {
   Arr spec, table, stats;
   if (!get_array(env, spec_v, napi_uint32_array, false, spec, "selector spec") ||
       !get_array(env, table_v, napi_uint32_array, false, table, "selector table") ||
-      !get_array(env, stats_v, napi_float64_array, true, stats, "selector stats"))
+      (stats_v && !get_array(env, stats_v, napi_float64_array, true, stats, "selector stats")))
     return false;
   if (table.length > 0xffffffffu || stats.length > 0xffffffffu ||
       !selector_decode((const u32*)spec.data, (u32)spec.length, (u32*)table.data, (u32)table.length,
@@ -166,6 +167,39 @@ napi_value Select(napi_env env, napi_callback_info info) {
   int64_t bad = first_bad_frame(c.b, c.start, c.count);
   if (bad < 0) select_batch(c.p, s, c.b, c.start, c.count, (u16*)out.data);
   return int_value(env, bad);
+}
+
+// summarize(data, offsets, stride, lengths, link, links, start, count, out)
+//   out[i * SUM_WORDS ..]: frame i's summary (spec.h SUM_*); -> -1 or the first frame outside data
+napi_value Summarize(napi_env env, napi_callback_info info) {
+  napi_value a[9];
+  u32 start, count;
+  Frames b;
+  Arr out;
+  if (!get_args(env, info, a) || !get_u32(env, a[6], start, "start") || !get_u32(env, a[7], count, "count") ||
+      !get_frames(env, a, start, count, b) || !get_array(env, a[8], napi_uint32_array, false, out, "out"))
+    return nullptr;
+  if (((u64)start + count) * SUM_WORDS > out.length) return fail(env, "out length"), nullptr;
+  int64_t bad = first_bad_frame(b, start, count);
+  if (bad < 0) summary_batch(b, start, count, (u32*)out.data);
+  return int_value(env, bad);
+}
+
+// selectHashes(hashes, start, count, selSpec, selTable, out): out[i] = the
+// port of hashes[i], for i in [start, start + count). Counters are not kept.
+napi_value SelectHashes(napi_env env, napi_callback_info info) {
+  napi_value a[6];
+  u32 start, count;
+  Selector s;
+  Arr hashes, out;
+  if (!get_args(env, info, a) || !get_array(env, a[0], napi_uint32_array, false, hashes, "hashes") ||
+      !get_u32(env, a[1], start, "start") || !get_u32(env, a[2], count, "count") ||
+      !get_selector(env, a[3], a[4], nullptr, s) || !get_array(env, a[5], napi_uint16_array, false, out, "out"))
+    return nullptr;
+  if (s.kind == SK_SAME_PORT) return fail(env, "selectHashes needs a hash selector"), nullptr;
+  if ((u64)start + count > hashes.length || (u64)start + count > out.length) return fail(env, "range"), nullptr;
+  select_hashes(s, (const u32*)hashes.data, start, count, (u16*)out.data);
+  return nullptr;
 }
 
 // learn(data, offsets, stride, lengths, link, links, start, count, selSpec, selTable, stats, arrival)
@@ -377,6 +411,7 @@ napi_value Constants(napi_env env) {
   C(SEL_KIND); C(SEL_COUNT); C(SEL_BUCKETS); C(SEL_NOW); C(SEL_FLAGS); C(SEL_PORTS); C(SEL_MAXIDLE); C(SEL_FIRST); C(SEL_LEN);
   C(SK_MODULO); C(SK_TEAM); C(SK_TABLE); C(SK_RESILIENT); C(SK_RENDEZVOUS); C(SK_SAME_PORT);
   C(SF_COUNT); C(SF_FLOW_KEY); C(SF_HTPM); C(SF_STAMP);
+  C(SUM_WORDS); C(SUM_SEED_A); C(SUM_SEED_B); C(SUM_PORTS); C(SUM_IP); C(SUM_TUNNEL);
   C(PORT_LIMIT); C(NO_PORT); C(PORT_NONE); C(TEAM_HTPM_LEN); C(RDV_WORDS); C(RDV_LOG2_LEN); C(CONV_WORDS); C(CONV_WAYS); C(CONV_STATS);
   C(ST_OK); C(ST_TRUNCATED); C(ST_UNSUPPORTED); C(ST_TOO_DEEP); C(ST_MALFORMED); C(ST_BAD_LINK);
   C(MAX_ETH); C(MAX_VLAN); C(MAX_MPLS); C(MAX_IP); C(MAX_IP6_EXT); C(MAX_HEADERS);
@@ -403,6 +438,8 @@ napi_value Init(napi_env env, napi_value exports) {
   export_fn(env, exports, "hash", Hash);
   export_fn(env, exports, "select", Select);
   export_fn(env, exports, "learn", Learn);
+  export_fn(env, exports, "selectHashes", SelectHashes);
+  export_fn(env, exports, "summarize", Summarize);
   export_fn(env, exports, "touch", Touch);
   export_fn(env, exports, "placeTable", PlaceTable);
   export_fn(env, exports, "dissect", Dissect);

@@ -117,6 +117,12 @@ static inline void hash_batch(const Policy& p, const Frames& b, u32 start, u32 c
   policy_dispatch(p.kind, HashRun{p, b, start, count, out});
 }
 
+// Ports for hashes already computed (what-if analysis: the same hashes under
+// several selector states). Not for same-port, which needs the frames.
+static inline void select_hashes(const Selector& s, const u32* hashes, u32 start, u32 count, u16* out) {
+  for (u32 i = start; i < start + count; i++) out[i] = (u16)select_hash(s, hashes[i], 0);
+}
+
 // Same-port: a software pipeline. The key of frame i + CONV_AHEAD is
 // computed and its table set prefetched while frame i is looked up, so the
 // misses of a large table overlap with the work on the frames before them.
@@ -162,6 +168,15 @@ static inline void learn_batch(const Selector& s, const Frames& b, u32 start, u3
   conv_range(s, b, start, count, true, [&](u32 i, ConvKey k, u32* set) {
     if (arrival[i] < s.ports) same_port_learn(s, set, k, arrival[i]);
   });
+}
+
+// Frame summaries for analysis (fields.h flow_summary): SUM_WORDS per frame.
+static inline void summary_batch(const Frames& b, u32 start, u32 count, u32* out) {
+  i32 w[W_SLOTS];
+  for (u32 i = start; i < start + count; i++) {
+    prefetch_frame(b, i + PREFETCH_AHEAD);
+    flow_summary(b.data + frame_offset(b, i), b.lengths[i], b.links ? b.links[i] : b.link, w, out + (u64)i * SUM_WORDS);
+  }
 }
 
 // The memory baseline for benchmarks: read the first `bytes` bytes of every

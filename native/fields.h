@@ -191,6 +191,20 @@ static inline void fields_hash2(const u8* f, const i32* w, u32 flags, u32 mask, 
   murmur3_words2(k, field_words(v, mask, k), seed_lo, seed_hi, lo, hi);
 }
 
+// What `laghash analyze` needs of a frame, from one walk (spec.h SUM_*).
+static inline void flow_summary(const u8* f, u32 len, u32 link, i32* w, u32* o) {
+  const u32 flow = FLD_SRC_IP | FLD_DST_IP | FLD_IP_PROTO | FLD_SRC_PORT | FLD_DST_PORT;
+  walk(f, len, link, w, false);
+  FieldValues v;
+  u32 k[20];
+  murmur3_words2(k, field_words(v, field_prepare(f, w, F_L2_FALLBACK, flow, v), k), SUM_SEED_A, SUM_SEED_B, o[0], o[1]);
+  const bool tunnel = w[W_TUNNEL] != (i32)TUN_NONE;
+  o[3] = murmur3_words(k, field_words(v, FLD_SRC_MAC | FLD_DST_MAC, k), SUM_SEED_A);
+  o[4] = v.sip ? murmur3_words(k, field_words(v, FLD_SRC_IP | FLD_DST_IP, k), SUM_SEED_A) : 0;
+  o[5] = v.sport | (v.sport || v.dport ? (u32)SUM_PORTS : 0u) | (v.sip ? (u32)SUM_IP : 0u) | (tunnel ? (u32)SUM_TUNNEL : 0u);
+  o[2] = tunnel ? murmur3_words(k, field_words(v, field_prepare(f, w, F_INNER | F_L2_FALLBACK, flow, v), k), SUM_SEED_A) : o[0];
+}
+
 }  // namespace laghash
 
 #endif

@@ -134,6 +134,22 @@ enum : u32 {
   CONV_STATS = 4,          // inserted, evicted (set full), expired (reused idle slot), moved
 };
 
+// ---- frame summaries (laghash analyze): SUM_WORDS u32 per frame ----
+enum : u32 {
+  SUM_WORDS = 6,
+  // [0], [1]: the directional flow (outer IP 5-tuple, MACs and ethertype without
+  //           IP), MurmurHash3 under SUM_SEED_A and SUM_SEED_B: a 64-bit key
+  // [2]: the innermost flow under SUM_SEED_A when the frame crossed a tunnel, else [0]
+  // [3]: the (src, dst) MAC pair under SUM_SEED_A
+  // [4]: the (src, dst) outer IP pair under SUM_SEED_A, 0 without IP
+  // [5]: the outer source port (or ICMP identifier) | SUM_* flags
+  SUM_SEED_A = 0x1a6c0001,
+  SUM_SEED_B = 0x1a6c0002,
+  SUM_PORTS = 1u << 16,   // the frame has ports (or an ICMP identifier)
+  SUM_IP = 1u << 17,      // the frame has an IP layer
+  SUM_TUNNEL = 1u << 18,  // the frame crossed a tunnel
+};
+
 // ---- walk record ----
 enum : u32 {
   ST_OK = 0,

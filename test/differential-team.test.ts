@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../lib/backend.js';
 import { FrameBatch } from '../lib/batch.js';
-import { selectBatchWith, type StaticSelector } from '../lib/hash.js';
+import { compileSelector, hashBatchWith, selectBatchWith, type StaticSelector } from '../lib/hash.js';
 import { getBackend } from '../lib/native.js';
 import type { SelectorOptions } from '../lib/selectors.js';
 import { Team, type ChangeEvent, type TeamMode, type TeamOptions } from '../lib/team.js';
@@ -155,7 +155,7 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'native and TypeScript Teams
     );
   }, 600_000);
 
-  it('stateless selectors in selectBatch, every kind, on random frames', () => {
+  it('stateless selectors in selectBatch and selectHashes, every kind, on random frames', () => {
     const kinds: StaticSelector[] = [
       { kind: 'modulo', ports: 5 }, { kind: 'team', ports: 3 }, { kind: 'table', ports: 3, buckets: 8 },
       { kind: 'table', ports: ['a', 'b', 'c', 'd'], weights: [10, 25, 25, 40] }, { kind: 'resilient', ports: 6, buckets: 100, weights: [1, 2, 3, 1, 2, 3] },
@@ -164,7 +164,18 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'native and TypeScript Teams
     fc.assert(
       fc.property(fc.array(anyFrame, { minLength: 200, maxLength: 200 }), fc.constantFrom(...POLICIES), (frames, p) => {
         const batch = batchOf(frames);
-        for (const s of kinds) expect(Array.from(selectBatchWith(nat, batch, p, s))).toEqual(Array.from(selectBatchWith(js, batch, p, s)));
+        const hashes = hashBatchWith(nat, batch, p);
+        for (const s of kinds) {
+          const direct = Array.from(selectBatchWith(nat, batch, p, s));
+          expect(direct).toEqual(Array.from(selectBatchWith(js, batch, p, s)));
+          // the same ports from the hashes alone (what-if analysis), in both backends
+          const c = compileSelector(s);
+          for (const b of [nat, js]) {
+            const out = new Uint16Array(batch.count);
+            b.selectHashes(hashes, 0, batch.count, c.spec, c.table, out);
+            expect(Array.from(out)).toEqual(direct);
+          }
+        }
       }),
       { numRuns: 50 },
     );

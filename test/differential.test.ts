@@ -2,7 +2,8 @@
  * The differential property test: the native addon and the TypeScript twin
  * must agree bit for bit, for every policy and selector, on every frame: good,
  * truncated, mutated or garbage, of every supported link type, and on every
- * frame of every shared capture. Also the walk records (dissect) must agree.
+ * frame of every shared capture. Also the walk records (dissect) and the
+ * analysis summaries must agree.
  *
  * LAGHASH_DIFF_FRAMES sets the number of random frames (default 100,000);
  * a disagreement prints the frame as hex and both outputs.
@@ -15,7 +16,7 @@ import { FrameBatch } from '../lib/batch.js';
 import { hashBatchWith, selectBatchWith } from '../lib/hash.js';
 import { getBackend } from '../lib/native.js';
 import { policy, type Policy } from '../lib/policy.js';
-import { W_SLOTS } from '../lib/spec.js';
+import { SUM_WORDS, W_SLOTS } from '../lib/spec.js';
 import { SYMMETRIC_RSS_KEY } from '../lib/toeplitz.js';
 import { anyFrame, type LinkedFrame } from './helpers/arbitrary.js';
 import { nativeAvailable } from './helpers/backends.js';
@@ -52,6 +53,13 @@ export function firstDisagreement(nat: Backend, js: Backend, batch: FrameBatch, 
       for (let i = 0; i < batch.count; i++)
         if (x[i] !== y[i]) return `${p.name} % ${ports}: frame ${i} ${toHex(batch.frame(i))}: native ${x[i]}, js ${y[i]}`;
     }
+  }
+  const sa = new Uint32Array(batch.count * SUM_WORDS), sb = new Uint32Array(batch.count * SUM_WORDS);
+  nat.summarize(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count, sa);
+  js.summarize(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count, sb);
+  for (let i = 0; i < sa.length; i++) {
+    const f = Math.floor(i / SUM_WORDS);
+    if (sa[i] !== sb[i]) return `summary word ${i % SUM_WORDS}: frame ${f} ${toHex(batch.frame(f))}: native ${sa[i]}, js ${sb[i]}`;
   }
   const ra = new Int32Array(W_SLOTS), rb = new Int32Array(W_SLOTS);
   for (let i = 0; i < batch.count; i++) {

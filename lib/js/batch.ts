@@ -3,6 +3,7 @@
  * data[off(i) .. off(i) + lengths[i]) with off(i) = offsets[i] or i * stride.
  */
 import * as S from '../spec.js';
+import { flow_summary } from './fields.js';
 import { policy_hash, type Policy } from './policy.js';
 import { ConvKey, conv_key, conv_set, conv_slots, count_frame, same_port_learn, same_port_send, select_hash, type Selector } from './select.js';
 
@@ -112,6 +113,12 @@ export function touched_sum(): number {
 }
 
 /** The memory baseline: read the first `bytes` bytes of every frame. */
+/** Frame summaries for analysis (fields.ts flow_summary): SUM_WORDS per frame. */
+export function summary_batch(b: Frames, start: number, count: number, out: Uint32Array): void {
+  for (let i = start; i < start + count; i++)
+    flow_summary(b.data, b.offsets ? b.offsets[i] : i * b.stride, b.lengths[i], b.links ? b.links[i] : b.link, W, out, i * S.SUM_WORDS);
+}
+
 export function touch_batch(b: Frames, start: number, count: number, bytes: number): number {
   let acc = 0;
   const data = b.data;

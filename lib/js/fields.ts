@@ -1,7 +1,7 @@
 /** Twin of native/fields.h: laghash's field policies (XOR or seeded MurmurHash3). */
 import * as S from '../spec.js';
 import { be32, le16, le32 } from './bytes.js';
-import { ETH_P_IP, ETH_P_IPV6 } from './frame.js';
+import { ETH_P_IP, ETH_P_IPV6, walk } from './frame.js';
 import { murmur3_words } from './murmur3.js';
 
 /** Field values of one frame; positions are absolute offsets into data, -1 when absent. */
@@ -168,4 +168,19 @@ export function fields_hash2(data: Uint8Array, base: number, w: Int32Array, flag
   const n = field_words(data, V, field_prepare(data, base, w, flags, mask));
   out[0] = murmur3_words(KEY, n, seedLo);
   out[1] = murmur3_words(KEY, n, seedHi);
+}
+
+const FLOW5 = S.FLD_SRC_IP | S.FLD_DST_IP | S.FLD_IP_PROTO | S.FLD_SRC_PORT | S.FLD_DST_PORT;
+
+/** What `laghash analyze` needs of a frame, from one walk (spec SUM_*), into o[at .. at + SUM_WORDS). */
+export function flow_summary(data: Uint8Array, base: number, len: number, link: number, w: Int32Array, o: Uint32Array, at: number): void {
+  walk(data, base, len, link, w, false);
+  const n = field_words(data, V, field_prepare(data, base, w, S.F_L2_FALLBACK, FLOW5));
+  o[at] = murmur3_words(KEY, n, S.SUM_SEED_A);
+  o[at + 1] = murmur3_words(KEY, n, S.SUM_SEED_B);
+  const tunnel = w[S.W_TUNNEL] !== S.TUN_NONE;
+  o[at + 3] = murmur3_words(KEY, field_words(data, V, S.FLD_SRC_MAC | S.FLD_DST_MAC), S.SUM_SEED_A);
+  o[at + 4] = V.sip >= 0 ? murmur3_words(KEY, field_words(data, V, S.FLD_SRC_IP | S.FLD_DST_IP), S.SUM_SEED_A) : 0;
+  o[at + 5] = V.sport | (V.sport || V.dport ? S.SUM_PORTS : 0) | (V.sip >= 0 ? S.SUM_IP : 0) | (tunnel ? S.SUM_TUNNEL : 0);
+  o[at + 2] = tunnel ? murmur3_words(KEY, field_words(data, V, field_prepare(data, base, w, S.F_INNER | S.F_L2_FALLBACK, FLOW5)), S.SUM_SEED_A) : o[at];
 }

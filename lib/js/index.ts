@@ -1,11 +1,11 @@
 /** The TypeScript twin as a Backend: the same contract as native/addon.cc. */
 import type { Backend } from '../backend.js';
-import { first_bad_frame, hash_batch, learn_batch, select_batch, touch_batch, type Frames } from './batch.js';
+import { first_bad_frame, hash_batch, learn_batch, select_batch, summary_batch, touch_batch, type Frames } from './batch.js';
 import { walk } from './frame.js';
 import { murmur3_bytes } from './murmur3.js';
 import { policy_decode, type Policy } from './policy.js';
-import { selector_decode, type Selector } from './select.js';
-import { SK_SAME_PORT } from '../spec.js';
+import { select_hash, selector_decode, type Selector } from './select.js';
+import { SK_SAME_PORT, SUM_WORDS } from '../spec.js';
 
 function decodePolicy(spec: Uint32Array, tables: Uint32Array | null): Policy {
   const p = policy_decode(spec, tables);
@@ -39,6 +39,19 @@ export const jsBackend: Backend = {
     const bad = first_bad_frame(b, start, count);
     if (bad < 0) select_batch(p, s, b, start, count, out);
     return bad;
+  },
+  summarize(data, offsets, stride, lengths, link, links, start, count, out) {
+    if ((start + count) * SUM_WORDS > out.length) throw new TypeError('out length');
+    const b = frames(data, offsets, stride, lengths, link, links);
+    const bad = first_bad_frame(b, start, count);
+    if (bad < 0) summary_batch(b, start, count, out);
+    return bad;
+  },
+  selectHashes(hashes, start, count, selSpec, selTable, out) {
+    const s = decodeSelector(selSpec, selTable, null);
+    if (s.kind === SK_SAME_PORT) throw new TypeError('selectHashes needs a hash selector');
+    if (start + count > hashes.length || start + count > out.length) throw new TypeError('range');
+    for (let i = start; i < start + count; i++) out[i] = select_hash(s, hashes[i], 0);
   },
   learn(data, offsets, stride, lengths, link, links, start, count, selSpec, selTable, stats, arrival) {
     const s = decodeSelector(selSpec, selTable, stats);

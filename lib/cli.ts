@@ -3,24 +3,31 @@
  * The laghash command line. Every failure is one line on stderr and a
  * non-zero exit (1: bad input, 2: bad usage); never a stack trace.
  */
-import { readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FrameBatch } from './batch.js';
+import { DEFAULT_POLICIES, analyzeFiles, splitPolicyList, type AnalyzeOptions, type LoadMeasure } from './analyze.js';
 import { fromRecord, walkRecord, type Dissection } from './dissect.js';
 import { LaghashError } from './errors.js';
 import { hashBatch, selectBatch } from './hash.js';
+import { formatHtml, formatText } from './report.js';
 import { activeBackend, nativeLoadError } from './native.js';
 import { policy, policyNames } from './policy.js';
 import { PORT_LIMIT, W_SLOTS } from './spec.js';
 
 export const BUNDLED_CAPTURE = fileURLToPath(new URL('../data/gnutella.pcap', import.meta.url));
+/** The capture analyze uses without one: many flows (data/README.md). */
+export const BUNDLED_ANALYSIS_CAPTURE = fileURLToPath(new URL('../data/netns-mixed.pcap', import.meta.url));
 
 class UsageError extends Error {}
 
 const HELP = `laghash - which link of an aggregated group a frame goes out on
 
 Usage:
+  laghash analyze [CAPTURE ...] [--ports N] [--policies LIST|all] [--selectors LIST]
+                  [--weights LIST] [--by frames|bytes] [--fail PORT|each|none]
+                  [--json] [--report FILE.html] [--max-flows N]
   laghash hash [CAPTURE] [--policy NAME] [--ports N]
   laghash dissect [CAPTURE]
   laghash policies
@@ -28,12 +35,38 @@ Usage:
   laghash COMMAND --help
 
 CAPTURE is a pcap or pcapng file (Ethernet, Linux SLL/SLL2 or raw IP);
-without one, a bundled real capture (data/gnutella.pcap) is used.
+without one, a bundled real capture is used (analyze: data/netns-mixed.pcap,
+hash and dissect: data/gnutella.pcap).
 
 Backend: ${activeBackend.name}${nativeLoadError ? ` (native addon not loaded: ${nativeLoadError.message.split('\n')[0]})` : ''}
 Set LAGHASH_BACKEND=js to force the TypeScript backend.`;
 
 const COMMAND_HELP: Record<string, string> = {
+  analyze: `laghash analyze [CAPTURE ...] [options]
+
+Which distribution spreads this traffic best over N links, and what moves
+when a link fails. Every policy and selector side by side: load per port
+(share), imbalance (busiest port over its fair share), Jain's fairness
+index, flows per port, idle ports; for each failed port, the share of flows
+and load that change port against the ideal (only the failed port's). Then a
+verdict and warnings where the traffic itself limits balance. Several
+captures are analysed as one traffic; large ones are read in chunks.
+
+  --ports N           ports of the aggregate, 1..32 (default 4)
+  --weights LIST      per-port weights, e.g. 10,10,25,25 (sets the port count)
+  --policies LIST     policies to compare, comma-separated (use ; when a
+                      policy's options hold commas), or all (default:
+                      ${DEFAULT_POLICIES.join(', ')})
+  --selectors LIST    modulo, team, table, resilient, rendezvous; a bucket
+                      count after a colon, e.g. table:8 (default modulo, or
+                      table when the weights differ)
+  --by frames|bytes   what load is (default bytes, as on the wire)
+  --fail PORT|each|none
+                      which ports to fail, one at a time (default each)
+  --max-flows N       count flows exactly up to N (default 1000000), then
+                      estimate (HyperLogLog, 0.81% standard error)
+  --json              every figure as JSON on stdout
+  --report FILE.html  also write a self-contained HTML report`,
   hash: `laghash hash [CAPTURE] [--policy NAME] [--ports N]
 
 Prints a header line and one line per frame: the frame number (1-based, as
@@ -160,6 +193,88 @@ async function cmdDissect(args: string[]): Promise<void> {
   await out.flush();
 }
 
+function intOption(v: string | undefined, name: string, lo: number, hi: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < lo || n > hi) throw new UsageError(`Expected --${name} to be an integer in ${lo}..${hi}, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function selectorList(v: string): AnalyzeOptions['selectors'] {
+  return v.split(',').map((tok) => {
+    const [kind, buckets, ...rest] = tok.trim().split(':');
+    if (rest.length || !['modulo', 'team', 'table', 'resilient', 'rendezvous'].includes(kind))
+      throw new UsageError(`Expected --selectors to list modulo, team, table, resilient or rendezvous (with :BUCKETS), got ${JSON.stringify(tok)}`);
+    const b = buckets === undefined ? undefined : intOption(buckets, 'selectors bucket count', 0, 65536);
+    return { kind: kind as 'modulo', ...(b === undefined ? {} : { buckets: b }) };
+  });
+}
+
+/** A progress bar on stderr while reading, when stderr is a terminal. */
+function progress(): { update: (done: number, total: number) => void; clear: () => void } {
+  if (!process.stderr.isTTY) return { update: () => {}, clear: () => {} };
+  let last = 0;
+  return {
+    update(done, total) {
+      const now = Date.now();
+      if (now - last < 100 && done < total) return;
+      last = now;
+      const f = total ? done / total : 1, width = 30, filled = Math.round(f * width);
+      process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * f).toFixed(0).padStart(3)}% ${(done / 1e6).toFixed(0)}/${(total / 1e6).toFixed(0)} MB`);
+    },
+    clear() {
+      if (last) process.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+async function cmdAnalyze(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      ports: { type: 'string' }, weights: { type: 'string' }, policies: { type: 'string' }, selectors: { type: 'string' },
+      by: { type: 'string' }, fail: { type: 'string' }, json: { type: 'boolean' }, report: { type: 'string' },
+      'max-flows': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+  });
+  if (values.help) return void console.log(COMMAND_HELP.analyze);
+  const o: AnalyzeOptions = {};
+  o.ports = intOption(values.ports, 'ports', 1, 32);
+  if (values.weights !== undefined) o.weights = values.weights.split(',').map((w) => intOption(w, 'weights', 1, 65535)!);
+  if (o.weights && o.ports !== undefined && o.weights.length !== o.ports)
+    throw new UsageError(`Expected --weights to list ${o.ports} weights (--ports ${o.ports}), got ${o.weights.length}`);
+  if (values.policies !== undefined) o.policies = values.policies.trim() === 'all' ? 'all' : splitPolicyList(values.policies);
+  if (values.selectors !== undefined) o.selectors = selectorList(values.selectors);
+  if (values.by !== undefined) {
+    if (values.by !== 'frames' && values.by !== 'bytes') throw new UsageError(`Expected --by frames or bytes, got ${JSON.stringify(values.by)}`);
+    o.by = values.by as LoadMeasure;
+  }
+  const ports = o.weights?.length ?? o.ports ?? 4;
+  if (values.fail !== undefined)
+    o.fail = values.fail === 'each' || values.fail === 'none' ? values.fail : values.fail.split(',').map((p) => intOption(p, 'fail', 0, ports - 1)!);
+  o.maxFlows = intOption(values['max-flows'], 'max-flows', 1, 2 ** 31 - 1);
+  const files = positionals.length ? positionals : [BUNDLED_ANALYSIS_CAPTURE];
+  const bar = progress();
+  let report;
+  try {
+    report = analyzeFiles(files, o, { onProgress: bar.update });
+  } finally {
+    bar.clear();
+  }
+  if (values.report !== undefined) {
+    try {
+      writeFileSync(values.report, formatHtml(report));
+    } catch (e) {
+      throw new LaghashError('ERR_LAGHASH_INVALID_ARGUMENT', `${values.report}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  const out = new Out();
+  await out.line(values.json ? JSON.stringify(report, null, 2) : formatText(report).trimEnd());
+  if (values.report !== undefined && !values.json) await out.line(`report: ${values.report}`);
+  await out.flush();
+}
+
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
@@ -178,6 +293,9 @@ export async function main(argv: string[]): Promise<number> {
       case '--version':
       case '-v':
         console.log(version());
+        return 0;
+      case 'analyze':
+        await cmdAnalyze(rest);
         return 0;
       case 'hash':
         await cmdHash(rest);

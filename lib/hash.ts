@@ -84,8 +84,7 @@ function staticSelector(o: StaticSelector): CompiledSelector {
     throw new InvalidArgumentError(`The ${opts.kind} selector cannot honour weights; use table, resilient or rendezvous`);
   const state = new SelectorState(opts, names.length);
   state.update(names.map((name, id) => ({ id, name, weight: weights[id], usable: true, enabledSeq: id })), 0, null);
-  state.spec[S.SEL_FLAGS] &= ~(S.SF_STAMP | S.SF_COUNT);
-  return Object.freeze({ spec: state.spec, table: state.table, stats: null });
+  return Object.freeze({ ...state.frozen(), stats: null });
 }
 
 function checkBatch(batch: unknown): FrameBatch {

@@ -394,11 +394,17 @@ export class SelectorState {
     }
   }
 
-  /** The selector as the twin reads it, over a copy of the table (a snapshot: later changes do not show). */
-  decoded(): Selector {
+  /** A copy of the spec and table that neither counts nor stamps (a snapshot: later changes do not show). */
+  frozen(): { spec: Uint32Array; table: Uint32Array } {
     const spec = Uint32Array.from(this.spec);
     spec[S.SEL_FLAGS] &= ~(S.SF_STAMP | S.SF_COUNT);
-    const s = selector_decode(spec, Uint32Array.from(this.table), null);
+    return { spec, table: Uint32Array.from(this.table) };
+  }
+
+  /** The selector as the twin reads it, over a snapshot. */
+  decoded(): Selector {
+    const f = this.frozen();
+    const s = selector_decode(f.spec, f.table, null);
     if (!s) throw new Error('selector state is inconsistent');
     return s;
   }

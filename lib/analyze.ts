@@ -17,7 +17,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { Backend } from './backend.js';
 import { FrameBatch, SUPPORTED_LINK_TYPES, checkLinkType } from './batch.js';
-import { CaptureStreamParser, parseCapture, type Capture } from './capture.js';
+import { CaptureScanner, parseCapture, type Capture } from './capture.js';
 import { InvalidArgumentError, LaghashError, OutOfRangeError, describe } from './errors.js';
 import { hashBatchWith, type PolicyLike } from './hash.js';
 import { activeBackend } from './native.js';
@@ -293,6 +293,8 @@ export class Analyzer {
         if (c.policy === p) this.place(c, ci, n, wire);
       });
     }
+    this.peakBytes = Math.max(this.peakBytes, this.flowTableBytes());
+    if (this.flows && this.flows.size > this.maxFlows) this.approximate();
   }
 
   /** The flows and traffic figures of a batch (summaries in this.summary). */
@@ -330,8 +332,6 @@ export class Analyzer {
         this.tunnelInner.add(spread(sum[o + 2]));
       }
     }
-    if (this.flows && this.flows.size > this.maxFlows) this.approximate();
-    this.peakBytes = Math.max(this.peakBytes, this.flowTableBytes());
   }
 
   /** Ports of a batch under config c (hashes in this.hashes), normal and with each failure. */
@@ -527,7 +527,7 @@ export function judge(results: ConfigResult[], t: TrafficFigures, ports: number,
       warnings.push(`every source port is ${even >= 0.99 ? 'even' : 'odd'}: the low bit of the ports never varies, so policies that XOR ports into few low bits (and modulo an even port count) lose spread`);
   }
   if (t.tunnelledFrames >= 0.1 * t.frames && t.tunnelInnerFlows >= 2 * t.tunnelOuterFlows)
-    warnings.push(`${pct(t.tunnelledFrames / t.frames)} of the frames are tunnelled: their ${t.tunnelInnerFlows} inner flows travel in ${t.tunnelOuterFlows} outer ones; policies that do not look inside see only the outer (use linux:encap3+4, or ?tunnel=inner with rss:toeplitz and the field policies)`);
+    warnings.push(`${pct(t.tunnelledFrames / t.frames)} of the frames are tunnelled: their ${t.tunnelInnerFlows} inner flows travel in ${t.tunnelOuterFlows} outer ones; policies that do not look inside see only the outer ones (rss:toeplitz and the field policies look inside with ?tunnel=inner; linux:encap2+3 and encap3+4 only into the tunnels the kernel's flow dissector enters, such as GRE and IP-in-IP, not UDP ones like VXLAN)`);
   if (r.idle.length) warnings.push(`even the best configuration leaves port${r.idle.length > 1 ? 's' : ''} ${r.idle.join(', ')} idle`);
   if (t.flowsError) warnings.push(`more flows than --max-flows: flow counts are estimates (standard error ${pct(t.flowsError)}), the largest flow an upper estimate (at most ${pct(t.largestFlow.error)} of the total over)`);
   return { best, verdict, warnings };
@@ -577,9 +577,13 @@ export function analyzeFiles(files: readonly string[], options: AnalyzeOptions =
   let done = 0;
   const inputs: AnalysisReport['inputs'] = [];
   try {
+    // one read buffer, reused: the records complete in it are analysed in place, the cut
+    // record at its end moves to the front before the next read (it grows only for a record
+    // larger than itself)
+    let buf = new Uint8Array(chunk);
     for (const { f, fd } of fds) {
-      const parser = new CaptureStreamParser();
-      let frames = 0, bytes = 0;
+      const scanner = new CaptureScanner();
+      let frames = 0, bytes = 0, have = 0;
       const take = (c: Capture) => {
         if (c.count)
           withFile(f, () => {
@@ -589,20 +593,27 @@ export function analyzeFiles(files: readonly string[], options: AnalyzeOptions =
         frames += c.count;
       };
       for (;;) {
-        const buf = new Uint8Array(chunk);
+        if (have === buf.length) {
+          const grown = new Uint8Array(buf.length * 2);
+          grown.set(buf);
+          buf = grown;
+        }
         let n: number;
         try {
-          n = readSync(fd, buf, 0, chunk, null);
+          n = readSync(fd, buf, have, buf.length - have, null);
         } catch (e) {
           throw new LaghashError('ERR_LAGHASH_CAPTURE_FORMAT', `${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
         if (n === 0) break;
         bytes += n;
         done += n;
-        take(withFile(f, () => parser.push(buf.subarray(0, n))));
+        const { capture, consumed } = withFile(f, () => scanner.scan(buf.subarray(0, have + n)));
+        take(capture);
+        buf.copyWithin(0, consumed, have + n);
+        have = have + n - consumed;
         stream.onProgress?.(done, total);
       }
-      const end = withFile(f, () => parser.end());
+      const end = withFile(f, () => scanner.finish(buf.subarray(0, have)));
       take(end);
       inputs.push({ file: f, frames, bytes, truncated: end.truncated, warnings: end.warnings });
     }

@@ -722,8 +722,41 @@ const EMPTY = new Uint8Array(0);
  * warnings raised by it. Chunks are not retained after push() returns
  * except for the copied tail, so a caller may reuse its chunk buffer.
  */
-export class CaptureStreamParser {
+/**
+ * Incremental reading for callers that keep their own read buffer (bounded
+ * memory, nothing copied): scan(buf) returns the records complete in buf and
+ * the bytes they took; the caller keeps buf[consumed ..] at the front of its
+ * next buffer and scans again; finish(rest) ends the input.
+ */
+export class CaptureScanner {
   private readonly state = new ReaderState();
+
+  /**
+   * @throws CaptureFormatError as soon as the bytes seen are not a capture or are broken.
+   */
+  scan(buf: Uint8Array): { capture: Capture; consumed: number } {
+    requireUint8Array(buf, 'buf');
+    const sink = new FrameSink((buf.length >>> 9) + 4);
+    const log = new WarningLog();
+    const consumed = scanBuffer(this.state, buf, sink, log);
+    this.state.base += consumed;
+    return { capture: sink.toCapture(this.state, buf, false, log), consumed };
+  }
+
+  /**
+   * The end of the input; rest is what the last scan() left (a cut record).
+   * @throws CaptureFormatError if nothing valid was ever seen (no complete file header).
+   */
+  finish(rest: Uint8Array): Capture {
+    const log = new WarningLog();
+    const truncated = rest.length > 0 || !this.state.started;
+    if (truncated) log.add(describeLeftover(this.state, rest));
+    return new FrameSink(0).toCapture(this.state, rest, truncated, log);
+  }
+}
+
+export class CaptureStreamParser {
+  private readonly scanner = new CaptureScanner();
   /** Carried-over bytes of an incomplete record live in pending[0 .. pendingLength). */
   private pending: Uint8Array = EMPTY;
   private pendingLength = 0;
@@ -744,12 +777,9 @@ export class CaptureStreamParser {
     this.requireOpen('push');
     requireUint8Array(chunk, 'chunk');
     const buf = this.pendingLength === 0 ? chunk : this.appendToPending(chunk);
-    const sink = new FrameSink((buf.length >>> 9) + 4);
-    const log = new WarningLog();
-    const consumed = scanBuffer(this.state, buf, sink, log);
+    const { capture, consumed } = this.scanner.scan(buf);
     this.carryOver(buf, consumed, buf === chunk);
-    this.state.base += consumed;
-    return sink.toCapture(this.state, buf, false, log);
+    return capture;
   }
 
   /**
@@ -766,10 +796,7 @@ export class CaptureStreamParser {
     const rest = this.pending.subarray(0, this.pendingLength);
     this.pending = EMPTY;
     this.pendingLength = 0;
-    const log = new WarningLog();
-    const truncated = rest.length > 0 || !this.state.started;
-    if (truncated) log.add(describeLeftover(this.state, rest));
-    return new FrameSink(0).toCapture(this.state, rest, truncated, log);
+    return this.scanner.finish(rest);
   }
 
   private requireOpen(method: string): void {

@@ -67,7 +67,23 @@ export {
   type IpLayer,
   type TunnelType,
 } from './dissect.js';
-export { parseCapture, CaptureStreamParser, type Capture } from './capture.js';
+export { parseCapture, CaptureStreamParser, CaptureScanner, type Capture } from './capture.js';
+export {
+  Analyzer,
+  analyzeFiles,
+  analyzeCaptures,
+  DEFAULT_POLICIES,
+  ALL_POLICIES,
+  type AnalyzeOptions,
+  type StreamOptions,
+  type AnalysisReport,
+  type ConfigResult,
+  type PortFigures,
+  type FailureFigures,
+  type TrafficFigures,
+  type LoadMeasure,
+} from './analyze.js';
+export { formatText, formatHtml } from './report.js';
 export {
   LaghashError,
   InvalidArgumentError,

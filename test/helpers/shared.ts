@@ -15,6 +15,11 @@ export interface ManifestRow {
   /** The numeric prefix of the link_type column, e.g. 1 for "1 EN10MB (Ethernet)". */
   linkType: number;
   frames: number;
+  ipFrames: number;
+  /** Directional outer 5-tuples (addresses, protocol, ports: TCP/UDP/SCTP only, first fragments included). */
+  flows: number;
+  /** NAME:count of the frames with each encapsulation (see the corpus README). */
+  encapsulations: string;
 }
 
 /** A tab-separated table with a header line: the column index of each name, and the rows. */
@@ -40,7 +45,11 @@ export function readManifest(): ManifestRow[] {
   if (!haveCaptures) return [];
   const t = table(readFileSync(new URL('MANIFEST.tsv', CAPTURES), 'utf8'), 'MANIFEST.tsv');
   const [file, format, linkType, frames] = [t.col('file'), t.col('format'), t.col('link_type'), t.col('frames')];
-  return t.rows.map((c) => ({ file: c[file]!, format: c[format]!, linkType: Number.parseInt(c[linkType]!, 10), frames: Number(c[frames]) }));
+  const [ipFrames, flows, enc] = [t.col('ip_frames'), t.col('flows_5tuple_directional'), t.col('encapsulations_frames')];
+  return t.rows.map((c) => ({
+    file: c[file]!, format: c[format]!, linkType: Number.parseInt(c[linkType]!, 10), frames: Number(c[frames]),
+    ipFrames: Number(c[ipFrames]), flows: Number(c[flows]), encapsulations: c[enc]!,
+  }));
 }
 
 export function readCapture(file: string): Uint8Array {

@@ -15,14 +15,17 @@
  * the MAC pair and ethertype, as a 64-bit hash (lib/spec.ts SUM_*).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ChunkMessage, WorkerReply } from './analyze-worker.js';
 import type { Backend } from './backend.js';
 import { FrameBatch, SUPPORTED_LINK_TYPES, checkLinkType } from './batch.js';
 import { CaptureScanner, parseCapture, type Capture } from './capture.js';
-import { InvalidArgumentError, LaghashError, OutOfRangeError, describe } from './errors.js';
+import { InvalidArgumentError, LaghashError, OutOfRangeError, describe, type ErrorCode } from './errors.js';
 import { hashBatchWith, type PolicyLike } from './hash.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, policyNames, type Policy } from './policy.js';
-import { CountMin, DistinctCounter, HyperLogLog, KeyIndex, key53 } from './sketch.js';
+import { CountMin, DistinctCounter, HyperLogLog, KeyIndex, key53, type DistinctState } from './sketch.js';
 import { SelectorState, checkWeight, selectorOptions, type SelPort, type SelectorKind, type SelectorOptions } from './selectors.js';
 import * as S from './spec.js';
 import { checkInt } from './validate.js';
@@ -126,6 +129,42 @@ export interface AnalysisReport {
 }
 
 const MAX_PORTS = 32;
+const TWO32 = 4294967296;
+
+/** Exact flows: keys and, per flow, frames, bytes and per configuration its port and moved masks. */
+export interface FlowTableState {
+  keys: Float64Array;
+  frames: Float64Array;
+  bytes: Float64Array;
+  mac: Uint32Array;
+  portMask: Uint32Array;
+  movedMask: Uint32Array;
+}
+
+/** An Analyzer's counts, to merge into another with the same options (Analyzer.exportState). */
+export interface AnalyzerState {
+  frames: number;
+  bytes: number;
+  framesWithIp: number;
+  framesWithPorts: number;
+  evenSourcePorts: number;
+  tunnelledFrames: number;
+  peakBytes: number;
+  macPairs: DistinctState;
+  ipPairs: DistinctState;
+  tunnelOuter: DistinctState;
+  tunnelInner: DistinctState;
+  counters: Float64Array[];
+  flows: FlowTableState | null;
+  approx: {
+    flowHll: Uint8Array;
+    cm: Float64Array;
+    cmTotal: number;
+    largestKey: [number, number] | null;
+    portHll: Uint8Array[][];
+    movedHll: Uint8Array[][];
+  } | null;
+}
 const FLOW_DIAG_LIMIT = 1 << 16;
 const TEAM_FIELD_NAMES = new Set(['eth', 'vlan', 'ipv4', 'ipv6', 'ip', 'l3', 'tcp', 'udp', 'sctp', 'l4']);
 
@@ -149,12 +188,12 @@ interface Config {
   selector: Required<SelectorOptions>;
   label: string;
   honoursWeights: boolean;
-  normal: { spec: Uint32Array; table: Uint32Array };
-  failed: { spec: Uint32Array; table: Uint32Array }[];
-  frames: Float64Array;
-  bytes: Float64Array;
-  movedFrames: Float64Array;
-  movedBytes: Float64Array;
+  /** [spec, table] of the selector with every port up, then of each failure state. */
+  states: Uint32Array[];
+  /** Failure states. */
+  fails: number;
+  /** Frames and bytes per port, then frames and bytes moved per failure (backend tally()). */
+  counters: Float64Array;
   /** Approximate mode: flows per port, moved flows per failure. */
   portHll: HyperLogLog[] | null;
   movedHll: HyperLogLog[] | null;
@@ -183,6 +222,8 @@ export class Analyzer {
   private flows: KeyIndex | null = new KeyIndex(4096);
   private flowFrames = new Float64Array(4096);
   private flowBytes = new Float64Array(4096);
+  /** The MAC pair hash of each flow's last frame. */
+  private flowMac = new Uint32Array(4096);
   /** [flow * configs + c]: ports the flow's frames went to (bit per port); moved: bit per failure. */
   private portMask = new Uint32Array(4096);
   private movedMask = new Uint32Array(4096);
@@ -190,6 +231,7 @@ export class Analyzer {
   private flowHll: HyperLogLog | null = null;
   private largest: CountMin | null = null;
   private largestEstimate = 0;
+  private largestKey: [number, number] | null = null;
   private peakBytes = 0;
   // traffic
   private frames = 0;
@@ -206,7 +248,7 @@ export class Analyzer {
   private summary = new Uint32Array(0);
   private hashes = new Uint32Array(0);
   private portOut = new Uint16Array(0);
-  private failOut: Uint16Array[] = [];
+  private movedOut = new Uint32Array(0);
   private flowIdx = new Int32Array(0);
 
   constructor(options: AnalyzeOptions = {}) {
@@ -242,11 +284,13 @@ export class Analyzer {
     for (const policy of this.policies)
       for (const sel of selOpts) {
         const honours = !unequal || (sel.kind !== 'modulo' && sel.kind !== 'team');
+        const states = [-1, ...this.failPorts].flatMap((p) => {
+          const st = this.state(sel, p);
+          return [st.spec, st.table];
+        });
         this.configs.push({
           policy, selector: sel, label: `${policy.name} ${selectorLabel(sel)}`, honoursWeights: honours,
-          normal: this.state(sel, -1), failed: this.failPorts.map((p) => this.state(sel, p)),
-          frames: new Float64Array(this.ports), bytes: new Float64Array(this.ports),
-          movedFrames: new Float64Array(this.failPorts.length), movedBytes: new Float64Array(this.failPorts.length),
+          states, fails: this.failPorts.length, counters: new Float64Array(2 * this.ports + 2 * this.failPorts.length),
           portHll: null, movedHll: null,
         });
       }
@@ -254,6 +298,11 @@ export class Analyzer {
       throw new OutOfRangeError(`Expected at most 4096 policy x selector x failure combinations, got ${this.configs.length * (this.failPorts.length + 1)}`);
     this.portMask = new Uint32Array(4096 * this.configs.length);
     this.movedMask = new Uint32Array(4096 * this.configs.length);
+  }
+
+  /** The canonical names of the policies compared (policy(name) compiles each again). */
+  get policyNames(): string[] {
+    return this.policies.map((p) => p.name);
   }
 
   /** The selector over the ports, all up, then (failed >= 0) with that port down. */
@@ -271,7 +320,7 @@ export class Analyzer {
     this.summary = new Uint32Array(cap * S.SUM_WORDS);
     this.hashes = new Uint32Array(cap);
     this.portOut = new Uint16Array(cap);
-    this.failOut = this.failPorts.map(() => new Uint16Array(cap));
+    this.movedOut = new Uint32Array(cap);
     this.flowIdx = new Int32Array(cap);
   }
 
@@ -297,68 +346,67 @@ export class Analyzer {
     if (this.flows && this.flows.size > this.maxFlows) this.approximate();
   }
 
-  /** The flows and traffic figures of a batch (summaries in this.summary). */
+  /**
+   * The flows and traffic figures of a batch (summaries in this.summary). IP
+   * pairs and outer tunnel flows (parts of the flow key) are counted at each
+   * flow's first frame while the flow table is exact, MAC pairs when a flow's
+   * differs from its last frame's; past the table, at every frame; inner tunnel
+   * flows at every tunnelled frame.
+   */
   private traffic(n: number, wire: Uint32Array): void {
     const sum = this.summary, idx = this.flowIdx, measureBytes = this.by === 'bytes';
     for (let i = 0; i < n; i++) {
-      const o = i * S.SUM_WORDS, len = wire[i], flags = sum[o + 5];
+      const o = i * S.SUM_WORDS, len = wire[i], lo = sum[o], hi = sum[o + 1];
       this.frames++;
       this.bytes += len;
-      const key = key53(sum[o], sum[o + 1]);
+      const mac = sum[o + 3];
+      let first = true, newMac = true;
       if (this.flows) {
-        const f = this.flows.add(key);
+        const before = this.flows.size;
+        const f = this.flows.add(key53(lo, hi), lo);
+        first = this.flows.size > before;
         if (f >= this.flowFrames.length) this.growFlows();
         this.flowFrames[f]++;
         this.flowBytes[f] += len;
+        newMac = first || this.flowMac[f] !== mac;
+        this.flowMac[f] = mac;
         idx[i] = f;
       } else {
-        this.flowHll!.add(key);
-        const est = this.largest!.add(key, measureBytes ? len : 1);
-        if (est > this.largestEstimate) this.largestEstimate = est;
+        this.flowHll!.add(lo, hi);
+        this.noteLargest(lo, hi, this.largest!.add(lo, hi, measureBytes ? len : 1));
         idx[i] = -1;
       }
-      this.macPairs.add(spread(sum[o + 3]));
-      if (flags & S.SUM_IP) {
-        this.framesWithIp++;
-        this.ipPairs.add(spread(sum[o + 4]));
-      }
+      const flags = sum[o + 5];
+      if (flags & S.SUM_IP) this.framesWithIp++;
       if (flags & S.SUM_PORTS) {
         this.framesWithPorts++;
         if ((flags & 1) === 0) this.evenSourcePorts++;
       }
       if (flags & S.SUM_TUNNEL) {
+        // inner flows vary inside one outer flow: every tunnelled frame counts
         this.tunnelledFrames++;
-        this.tunnelOuter.add(key);
-        this.tunnelInner.add(spread(sum[o + 2]));
+        this.tunnelInner.add(sum[o + 2], mix(sum[o + 2]));
+        if (first) this.tunnelOuter.add(lo, hi);
       }
+      if (newMac) this.macPairs.add(mac, mix(mac));
+      if (first && flags & S.SUM_IP) this.ipPairs.add(sum[o + 4], mix(sum[o + 4]));
     }
   }
 
   /** Ports of a batch under config c (hashes in this.hashes), normal and with each failure. */
   private place(c: Config, ci: number, n: number, wire: Uint32Array): void {
-    const be = this.backend, h = this.hashes, port = this.portOut, idx = this.flowIdx, C = this.configs.length;
-    be.selectHashes(h, 0, n, c.normal.spec, c.normal.table, port);
-    for (let k = 0; k < c.failed.length; k++) be.selectHashes(h, 0, n, c.failed[k].spec, c.failed[k].table, this.failOut[k]);
-    const frames = c.frames, bytes = c.bytes, mf = c.movedFrames, mb = c.movedBytes, fo = this.failOut, F = c.failed.length;
-    const pm = this.portMask, mm = this.movedMask, sum = this.summary;
+    const port = this.portOut, moved = this.movedOut, idx = this.flowIdx, C = this.configs.length;
+    this.backend.tally(this.hashes, wire, 0, n, c.states, port, moved, c.counters);
+    const pm = this.portMask, mm = this.movedMask, sum = this.summary, F = c.fails;
     for (let i = 0; i < n; i++) {
-      const p = port[i], len = wire[i], f = idx[i];
-      frames[p]++;
-      bytes[p] += len;
-      let moved = 0;
-      for (let k = 0; k < F; k++)
-        if (fo[k][i] !== p) {
-          mf[k]++;
-          mb[k] += len;
-          moved |= 1 << k;
-        }
+      const f = idx[i];
       if (f >= 0) {
-        pm[f * C + ci] |= 1 << p;
-        mm[f * C + ci] |= moved;
+        pm[f * C + ci] |= 1 << port[i];
+        mm[f * C + ci] |= moved[i];
       } else {
-        const key = key53(sum[i * S.SUM_WORDS], sum[i * S.SUM_WORDS + 1]);
-        c.portHll![p].add(key);
-        for (let k = 0; k < F; k++) if (moved & (1 << k)) c.movedHll![k].add(key);
+        const lo = sum[i * S.SUM_WORDS], hi = sum[i * S.SUM_WORDS + 1], m = moved[i];
+        c.portHll![port[i]].add(lo, hi);
+        if (m) for (let k = 0; k < F; k++) if (m & (1 << k)) c.movedHll![k].add(lo, hi);
       }
     }
   }
@@ -372,39 +420,124 @@ export class Analyzer {
     };
     this.flowFrames = grow(this.flowFrames, cap);
     this.flowBytes = grow(this.flowBytes, cap);
+    this.flowMac = grow(this.flowMac, cap);
     this.portMask = grow(this.portMask, cap * C);
     this.movedMask = grow(this.movedMask, cap * C);
   }
 
   /** Past maxFlows: fold the exact table into estimators and drop it. */
   private approximate(): void {
-    const t = this.flows!, C = this.configs.length, measureBytes = this.by === 'bytes';
+    const t = this.flows!;
     this.flowHll = new HyperLogLog();
     this.largest = new CountMin();
     for (const c of this.configs) {
-      c.portHll = c.frames.length ? Array.from(c.frames, () => new HyperLogLog()) : [];
-      c.movedHll = c.failed.map(() => new HyperLogLog());
-    }
-    for (let f = 0; f < t.size; f++) {
-      const key = t.keys[f];
-      this.flowHll.add(key);
-      const est = this.largest.add(key, measureBytes ? this.flowBytes[f] : this.flowFrames[f]);
-      if (est > this.largestEstimate) this.largestEstimate = est;
-      this.configs.forEach((c, ci) => {
-        const pm = this.portMask[f * C + ci], mm = this.movedMask[f * C + ci];
-        for (let p = 0; p < this.ports; p++) if (pm & (1 << p)) c.portHll![p].add(key);
-        for (let k = 0; k < c.failed.length; k++) if (mm & (1 << k)) c.movedHll![k].add(key);
-      });
+      c.portHll = Array.from({ length: this.ports }, () => new HyperLogLog());
+      c.movedHll = Array.from({ length: c.fails }, () => new HyperLogLog());
     }
     this.peakBytes = Math.max(this.peakBytes, this.flowTableBytes());
     this.flows = null;
+    this.fold({ keys: t.keys.subarray(0, t.size), frames: this.flowFrames, bytes: this.flowBytes, mac: this.flowMac, portMask: this.portMask, movedMask: this.movedMask });
     this.flowFrames = this.flowBytes = new Float64Array(0);
-    this.portMask = this.movedMask = new Uint32Array(0);
+    this.portMask = this.movedMask = this.flowMac = new Uint32Array(0);
+  }
+
+  /** Add exact flows to the estimators (approximate mode). */
+  private fold(t: FlowTableState): void {
+    const C = this.configs.length, measureBytes = this.by === 'bytes';
+    for (let f = 0; f < t.keys.length; f++) {
+      const key = t.keys[f], lo = key % TWO32, hi = (key - lo) / TWO32;
+      this.flowHll!.add(lo, hi);
+      this.noteLargest(lo, hi, this.largest!.add(lo, hi, measureBytes ? t.bytes[f] : t.frames[f]));
+      this.configs.forEach((c, ci) => {
+        const pm = t.portMask[f * C + ci], mm = t.movedMask[f * C + ci];
+        for (let p = 0; p < this.ports; p++) if (pm & (1 << p)) c.portHll![p].add(lo, hi);
+        for (let k = 0; k < c.fails; k++) if (mm & (1 << k)) c.movedHll![k].add(lo, hi);
+      });
+    }
+  }
+
+  private noteLargest(lo: number, hi: number, estimate: number): void {
+    if (estimate > this.largestEstimate) {
+      this.largestEstimate = estimate;
+      this.largestKey = [lo, hi];
+    }
+  }
+
+  /** Everything this analyzer counted, to merge into another with the same options (other threads). */
+  exportState(): AnalyzerState {
+    const t = this.flows, C = this.configs.length;
+    return {
+      frames: this.frames, bytes: this.bytes, framesWithIp: this.framesWithIp, framesWithPorts: this.framesWithPorts,
+      evenSourcePorts: this.evenSourcePorts, tunnelledFrames: this.tunnelledFrames, peakBytes: this.peakBytes,
+      macPairs: this.macPairs.exportState(), ipPairs: this.ipPairs.exportState(),
+      tunnelOuter: this.tunnelOuter.exportState(), tunnelInner: this.tunnelInner.exportState(),
+      counters: this.configs.map((c) => c.counters.slice()),
+      flows: t && {
+        keys: t.keys.slice(0, t.size), frames: this.flowFrames.slice(0, t.size), bytes: this.flowBytes.slice(0, t.size), mac: this.flowMac.slice(0, t.size),
+        portMask: this.portMask.slice(0, t.size * C), movedMask: this.movedMask.slice(0, t.size * C),
+      },
+      approx: t ? null : {
+        flowHll: Uint8Array.from(this.flowHll!.reg), cm: this.largest!.rows.slice(), cmTotal: this.largest!.total, largestKey: this.largestKey,
+        portHll: this.configs.map((c) => c.portHll!.map((h) => Uint8Array.from(h.reg))),
+        movedHll: this.configs.map((c) => c.movedHll!.map((h) => Uint8Array.from(h.reg))),
+      },
+    };
+  }
+
+  /** Add what another analyzer with the same options counted (exportState()). */
+  mergeState(s: AnalyzerState): void {
+    const C = this.configs.length;
+    if (s.counters.length !== C) throw new InvalidArgumentError(`Expected the state of an analyzer with ${C} configurations, got ${s.counters.length}`);
+    this.frames += s.frames;
+    this.bytes += s.bytes;
+    this.framesWithIp += s.framesWithIp;
+    this.framesWithPorts += s.framesWithPorts;
+    this.evenSourcePorts += s.evenSourcePorts;
+    this.tunnelledFrames += s.tunnelledFrames;
+    this.peakBytes += s.peakBytes;
+    this.macPairs.merge(s.macPairs);
+    this.ipPairs.merge(s.ipPairs);
+    this.tunnelOuter.merge(s.tunnelOuter);
+    this.tunnelInner.merge(s.tunnelInner);
+    this.configs.forEach((c, ci) => s.counters[ci].forEach((v, k) => (c.counters[k] += v)));
+    if (s.approx && this.flows) this.approximate();
+    if (s.flows && this.flows) {
+      const t = s.flows;
+      for (let f = 0; f < t.keys.length; f++) {
+        const key = t.keys[f];
+        const g = this.flows.add(key, key % TWO32);
+        if (g >= this.flowFrames.length) this.growFlows();
+        this.flowFrames[g] += t.frames[f];
+        this.flowBytes[g] += t.bytes[f];
+        this.flowMac[g] = t.mac[f];
+        for (let ci = 0; ci < C; ci++) {
+          this.portMask[g * C + ci] |= t.portMask[f * C + ci];
+          this.movedMask[g * C + ci] |= t.movedMask[f * C + ci];
+        }
+      }
+      this.peakBytes = Math.max(this.peakBytes, this.flowTableBytes());
+      if (this.flows.size > this.maxFlows) this.approximate();
+    } else if (s.flows) {
+      this.fold(s.flows);
+    }
+    if (s.approx) {
+      const a = s.approx;
+      this.flowHll!.merge(a.flowHll);
+      this.largest!.merge(a.cm, a.cmTotal);
+      this.configs.forEach((c, ci) => {
+        a.portHll[ci].forEach((r, p) => c.portHll![p].merge(r));
+        a.movedHll[ci].forEach((r, k) => c.movedHll![k].merge(r));
+      });
+      // the largest flow: the candidates of both sides, estimated on the merged counts
+      const mine = this.largestKey;
+      this.largestEstimate = 0;
+      for (const k of [mine, a.largestKey]) if (k) this.noteLargest(k[0], k[1], this.largest!.estimate(k[0], k[1]));
+    }
   }
 
   private flowTableBytes(): number {
     if (this.flows)
-      return this.flows.bytes + this.flowFrames.byteLength + this.flowBytes.byteLength + this.portMask.byteLength + this.movedMask.byteLength;
+      return this.flows.bytes + this.flowFrames.byteLength + this.flowBytes.byteLength + this.flowMac.byteLength + this.portMask.byteLength + this.movedMask.byteLength;
     let b = this.flowHll!.bytes + this.largest!.bytes;
     for (const c of this.configs) b += (c.portHll!.length + c.movedHll!.length) * this.flowHll!.bytes;
     return b;
@@ -419,23 +552,25 @@ export class Analyzer {
     if (exact) for (let f = 0; f < this.flows!.size; f++) largest = Math.max(largest, measureBytes ? this.flowBytes[f] : this.flowFrames[f]);
     else largest = this.largestEstimate;
     const W = this.weights.reduce((a, b) => a + b, 0);
+    const P = this.ports;
     const results: ConfigResult[] = this.configs.map((c, ci) => {
-      const load = measureBytes ? c.bytes : c.frames;
+      const k0 = measureBytes ? P : 0, load = c.counters.subarray(k0, k0 + P);
+      const movedLoad = c.counters.subarray(2 * P + (measureBytes ? c.fails : 0));
       let flowsOn: number[];
-      const moved: number[] = c.failed.map(() => 0);
+      const moved: number[] = Array(c.fails).fill(0);
       if (exact) {
         flowsOn = Array(this.ports).fill(0);
         for (let f = 0; f < this.flows!.size; f++) {
           const pm = this.portMask[f * C + ci], mm = this.movedMask[f * C + ci];
           for (let p = 0; p < this.ports; p++) if (pm & (1 << p)) flowsOn[p]++;
-          for (let k = 0; k < c.failed.length; k++) if (mm & (1 << k)) moved[k]++;
+          for (let k = 0; k < c.fails; k++) if (mm & (1 << k)) moved[k]++;
         }
       } else {
         flowsOn = c.portHll!.map((h) => Math.round(h.estimate));
         c.movedHll!.forEach((h, k) => (moved[k] = Math.round(h.estimate)));
       }
       const ports: PortFigures[] = this.weights.map((weight, p) => ({
-        port: p, weight, frames: c.frames[p], bytes: c.bytes[p], share: total ? load[p] / total : 0, flows: flowsOn[p],
+        port: p, weight, frames: c.counters[p], bytes: c.counters[P + p], share: total ? load[p] / total : 0, flows: flowsOn[p],
       }));
       const perWeight = ports.map((p) => (measureBytes ? p.bytes : p.frames) / p.weight);
       const sumX = perWeight.reduce((a, b) => a + b, 0), sumX2 = perWeight.reduce((a, b) => a + b * b, 0);
@@ -450,7 +585,7 @@ export class Analyzer {
         failures: this.failPorts.map((port, k) => ({
           port,
           flowsMoved: flowCount ? Math.min(1, moved[k] / flowCount) : 0,
-          loadMoved: total ? (measureBytes ? c.movedBytes[k] : c.movedFrames[k]) / total : 0,
+          loadMoved: total ? movedLoad[k] / total : 0,
           idealFlows: flowCount ? Math.min(1, flowsOn[port] / flowCount) : 0,
           idealLoad: total ? load[port] / total : 0,
         })),
@@ -479,12 +614,13 @@ export class Analyzer {
   }
 }
 
-/** A 32-bit hash as a 53-bit key whose high bits are a mix of it (for the counters). */
-function spread(h: number): number {
+/** A second, independent-looking word from a 32-bit hash (the counters want two). */
+function mix(h: number): number {
   let x = h ^ (h >>> 16);
   x = Math.imul(x, 0x7feb352d);
   x ^= x >>> 15;
-  return key53(h, x);
+  x = Math.imul(x, 0x846ca68b);
+  return (x ^ (x >>> 16)) >>> 0;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
@@ -555,45 +691,49 @@ export function analyzeCaptures(captures: { file: string; bytes: Uint8Array }[],
 }
 
 export interface StreamOptions {
-  /** Bytes read at a time (default 16 MiB). */
+  /** Bytes read at a time (default 4 MiB). */
   chunkBytes?: number;
   /** Called after each chunk with the bytes read so far and the total of all files. */
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Analyse capture files, reading each in chunks: memory stays bounded whatever their size. */
-export function analyzeFiles(files: readonly string[], options: AnalyzeOptions = {}, stream: StreamOptions = {}): AnalysisReport {
-  const a = new Analyzer(options);
-  const chunk = stream.chunkBytes === undefined ? 16 << 20 : checkInt(stream.chunkBytes, 1, 2 ** 30, 'chunkBytes');
-  const fds = files.map((f) => {
-    try {
-      const fd = openSync(f, 'r');
-      return { f, fd, size: fstatSync(fd).size };
-    } catch (e) {
-      throw new LaghashError('ERR_LAGHASH_CAPTURE_FORMAT', `${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  });
-  const total = fds.reduce((s, x) => s + x.size, 0);
-  let done = 0;
-  const inputs: AnalysisReport['inputs'] = [];
+export interface ParallelOptions extends StreamOptions {
+  /** Worker threads (default: the machine's available parallelism, at most 8); 1 reads and analyses on this thread. */
+  threads?: number;
+}
+
+type ReadEvent =
+  | { kind: 'records'; file: string; capture: Capture }
+  | { kind: 'end'; file: string; input: AnalysisReport['inputs'][number] };
+
+/**
+ * Read captures in chunks and scan their records: each chunk's complete records,
+ * then each file's end. fresh: every chunk in a buffer of its own (the records
+ * outlive the next read), else one buffer reused (the cut record at its end
+ * moves to the front before the next read). Link types are checked.
+ */
+function* readChunks(files: readonly string[], stream: StreamOptions, fresh: boolean): Generator<ReadEvent> {
+  const chunk = stream.chunkBytes === undefined ? 4 << 20 : checkInt(stream.chunkBytes, 1, 2 ** 30, 'chunkBytes');
+  const cannot = (f: string, e: unknown) =>
+    new LaghashError('ERR_LAGHASH_CAPTURE_FORMAT', `${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  const fds: { f: string; fd: number; size: number }[] = [];
   try {
-    // one read buffer, reused: the records complete in it are analysed in place, the cut
-    // record at its end moves to the front before the next read (it grows only for a record
-    // larger than itself)
+    for (const f of files) {
+      try {
+        const fd = openSync(f, 'r');
+        fds.push({ f, fd, size: fstatSync(fd).size });
+      } catch (e) {
+        throw cannot(f, e);
+      }
+    }
+    const total = fds.reduce((s, x) => s + x.size, 0);
+    let done = 0;
     let buf = new Uint8Array(chunk);
     for (const { f, fd } of fds) {
       const scanner = new CaptureScanner();
       let frames = 0, bytes = 0, have = 0;
-      const take = (c: Capture) => {
-        if (c.count)
-          withFile(f, () => {
-            checkLinks(c);
-            a.add(FrameBatch.ofCapture(c), c.originalLengths);
-          });
-        frames += c.count;
-      };
       for (;;) {
-        if (have === buf.length) {
+        if (have === buf.length) {  // one record larger than the buffer
           const grown = new Uint8Array(buf.length * 2);
           grown.set(buf);
           buf = grown;
@@ -602,25 +742,103 @@ export function analyzeFiles(files: readonly string[], options: AnalyzeOptions =
         try {
           n = readSync(fd, buf, have, buf.length - have, null);
         } catch (e) {
-          throw new LaghashError('ERR_LAGHASH_CAPTURE_FORMAT', `${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+          throw cannot(f, e);
         }
         if (n === 0) break;
         bytes += n;
         done += n;
         const { capture, consumed } = withFile(f, () => scanner.scan(buf.subarray(0, have + n)));
-        take(capture);
-        buf.copyWithin(0, consumed, have + n);
-        have = have + n - consumed;
+        withFile(f, () => checkLinks(capture));
+        frames += capture.count;
+        const rest = have + n - consumed;
+        if (fresh) {
+          const next = Buffer.allocUnsafeSlow(Math.max(chunk, 2 * rest));  // not zeroed: every byte used is read
+          next.set(buf.subarray(consumed, have + n));
+          if (capture.count) yield { kind: 'records', file: f, capture };
+          buf = next;
+        } else {
+          if (capture.count) yield { kind: 'records', file: f, capture };
+          buf.copyWithin(0, consumed, have + n);
+        }
+        have = rest;
         stream.onProgress?.(done, total);
       }
       const end = withFile(f, () => scanner.finish(buf.subarray(0, have)));
-      take(end);
-      inputs.push({ file: f, frames, bytes, truncated: end.truncated, warnings: end.warnings });
+      yield { kind: 'end', file: f, input: { file: f, frames, bytes, truncated: end.truncated, warnings: end.warnings } };
     }
   } finally {
     for (const { fd } of fds) closeSync(fd);
   }
+}
+
+/** Analyse capture files on this thread, reading each in chunks: memory stays bounded whatever their size. */
+export function analyzeFiles(files: readonly string[], options: AnalyzeOptions = {}, stream: StreamOptions = {}): AnalysisReport {
+  const a = new Analyzer(options);
+  const inputs: AnalysisReport['inputs'] = [];
+  for (const ev of readChunks(files, stream, false)) {
+    if (ev.kind === 'records') withFile(ev.file, () => a.add(FrameBatch.ofCapture(ev.capture), ev.capture.originalLengths));
+    else inputs.push(ev.input);
+  }
   return a.report(inputs);
+}
+
+/**
+ * Analyse capture files with worker threads: this thread reads and scans,
+ * each chunk goes to a worker in turn (at most two waiting per worker), the
+ * workers' counts are merged at the end. The figures are those of
+ * analyzeFiles() (the exact ones identical; past maxFlows, per worker, the
+ * estimates within the same error). Memory: a flow table per worker.
+ */
+export async function analyzeFilesParallel(files: readonly string[], options: AnalyzeOptions = {}, stream: ParallelOptions = {}): Promise<AnalysisReport> {
+  const threads = stream.threads === undefined ? Math.min(8, availableParallelism()) : checkInt(stream.threads, 1, 64, 'threads');
+  const merged = new Analyzer(options);  // checks the options before any thread starts
+  if (threads === 1) return analyzeFiles(files, options, stream);
+  const { backend, ...rest } = options;
+  const workerOptions = { ...rest, policies: merged.policyNames };
+  const workers = Array.from({ length: threads }, () =>
+    new Worker(new URL('./analyze-worker.js', import.meta.url), { workerData: { options: workerOptions, backend: (backend ?? activeBackend).name } }));
+  const pending: ((r: WorkerReply) => void)[][] = workers.map(() => []);
+  let failure: Error | null = null;
+  workers.forEach((w, i) => {
+    w.on('message', (r: WorkerReply) => {
+      if (r.type === 'error') failure ??= new LaghashError((r.code as ErrorCode) ?? 'ERR_LAGHASH_INVALID_ARGUMENT', r.message);
+      pending[i].shift()?.(r);
+    });
+    w.on('error', (e) => (failure ??= e));
+  });
+  const ask = (i: number, m: ChunkMessage | { type: 'finish' }, transfer: ArrayBuffer[] = []) =>
+    new Promise<WorkerReply>((resolve) => {
+      pending[i].push(resolve);
+      workers[i].postMessage(m, transfer);
+    });
+  try {
+    const inputs: AnalysisReport['inputs'] = [];
+    const inFlight: Promise<WorkerReply>[][] = workers.map(() => []);
+    let next = 0;
+    for (const ev of readChunks(files, stream, true)) {
+      if (failure) throw failure;
+      if (ev.kind === 'end') {
+        inputs.push(ev.input);
+        continue;
+      }
+      const i = next++ % threads, c = ev.capture;
+      while (inFlight[i].length >= 2) await inFlight[i].shift();
+      if (failure) throw failure;
+      const m: ChunkMessage = {
+        type: 'chunk', data: c.data, offsets: c.offsets, lengths: c.lengths, originalLengths: c.originalLengths, linkTypes: c.linkTypes, linkType: c.linkType,
+      };
+      inFlight[i].push(ask(i, m, [c.data.buffer as ArrayBuffer, c.offsets.buffer as ArrayBuffer, c.lengths.buffer as ArrayBuffer,
+        c.originalLengths.buffer as ArrayBuffer, c.linkTypes.buffer as ArrayBuffer].filter((b, k, all) => all.indexOf(b) === k)));
+    }
+    for (const q of inFlight) await Promise.all(q);
+    if (failure) throw failure;
+    const states = await Promise.all(workers.map((_, i) => ask(i, { type: 'finish' })));
+    if (failure) throw failure;
+    for (const r of states) if (r.type === 'state') merged.mergeState(r.state);
+    return merged.report(inputs);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
 }
 
 /** Run fn; errors of laghash get the file name in front. */

@@ -26,6 +26,15 @@ export interface Backend {
   ): number;
   /** out[i] = the port of hashes[i] for i in [start, start + count); not for same-port; counts nothing. */
   selectHashes(hashes: Uint32Array, start: number, count: number, selSpec: Uint32Array, selTable: Uint32Array, out: Uint16Array): void;
+  /**
+   * What-if tallies (analysis): states = [spec, table, ...], the normal selector state then one
+   * per failure (at most 32); ports[i], moved[i] (bit k: failure state k moves frame i) and
+   * counters (frames and bytes per port, then frames and bytes moved per failure) are written.
+   */
+  tally(
+    hashes: Uint32Array, wire: Uint32Array, start: number, count: number, states: Uint32Array[],
+    ports: Uint16Array, moved: Uint32Array, counters: Float64Array,
+  ): void;
   /** out[i * SUM_WORDS ..]: frame i's summary for analysis (spec SUM_*); -1, or the first frame outside data. */
   summarize(
     data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,

@@ -285,9 +285,9 @@ function enlarge<T extends Uint32Array | Uint16Array | Float64Array>(from: T, to
   return to;
 }
 
-/** Exactly n entries; copied so the spare capacity is released. */
+/** Exactly n entries: a view when at most half the array would be spare, else a copy that releases it. */
 function fit<T extends Uint32Array | Uint16Array | Float64Array>(array: T, n: number): T {
-  return (array.length === n ? array : array.slice(0, n)) as T;
+  return (array.length === n ? array : array.length <= 2 * n + 64 ? array.subarray(0, n) : array.slice(0, n)) as T;
 }
 
 // ---------------------------------------------------------------------------
@@ -736,7 +736,7 @@ export class CaptureScanner {
    */
   scan(buf: Uint8Array): { capture: Capture; consumed: number } {
     requireUint8Array(buf, 'buf');
-    const sink = new FrameSink((buf.length >>> 9) + 4);
+    const sink = new FrameSink((buf.length >>> 7) + 16);
     const log = new WarningLog();
     const consumed = scanBuffer(this.state, buf, sink, log);
     this.state.base += consumed;

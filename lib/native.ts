@@ -26,6 +26,7 @@ function loadNative(): { backend: Backend | null; error: Error | null } {
       touch: addon.touch,
       selectHashes: addon.selectHashes,
       summarize: addon.summarize,
+      tally: addon.tally,
       placeTable: addon.placeTable,
       dissect: addon.dissect,
       murmur3: addon.murmur3,

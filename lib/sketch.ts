@@ -18,7 +18,10 @@ export function key53(lo: number, hi: number): number {
   return (lo >>> 0) + (hi & 0x1fffff) * TWO32;
 }
 
-/** Exact map from keys (integers 0 .. 2^53 - 1) to dense indices 0, 1, 2, ... */
+/**
+ * Exact map from keys (integers 0 .. 2^53 - 1) to dense indices 0, 1, 2, ...
+ * Callers pass the key's low word too: it places the key (no float modulo).
+ */
 export class KeyIndex {
   private slots: Float64Array;
   private index: Int32Array;
@@ -36,9 +39,9 @@ export class KeyIndex {
     this.keys = new Float64Array(Math.max(8, capacity));
   }
 
-  /** The index of key, inserting it when new. */
-  add(key: number): number {
-    let s = key % TWO32 & this.mask;
+  /** The index of key (lo: its low 32 bits), inserting it when new. */
+  add(key: number, lo: number): number {
+    let s = lo & this.mask;
     for (;;) {
       const k = this.slots[s];
       if (k === key) return this.index[s];
@@ -65,7 +68,7 @@ export class KeyIndex {
     this.mask = n - 1;
     for (let i = 0; i < this.size; i++) {
       const key = this.keys[i];
-      let s = key % TWO32 & this.mask;
+      let s = (key % TWO32) & this.mask;
       while (this.slots[s] >= 0) s = (s + 1) & this.mask;
       this.slots[s] = key;
       this.index[s] = i;
@@ -84,12 +87,21 @@ const HLL_M = 1 << HLL_P;
 /** Distinct keys, approximately (0.81% standard error) in 16 KiB. */
 export class HyperLogLog {
   static readonly relativeError = 1.04 / Math.sqrt(HLL_M);
-  private readonly reg = new Uint8Array(HLL_M);
+  /** The registers (2^14 bytes): the whole state. */
+  readonly reg: Uint8Array;
 
-  add(key: number): void {
-    const lo = key % TWO32;
-    const hi = (key - lo) / TWO32;
-    // register from the high key bits, rank from the low word (the two hashes are independent)
+  constructor(registers?: Uint8Array) {
+    this.reg = registers ? Uint8Array.from(registers) : new Uint8Array(HLL_M);
+  }
+
+  /** Count the keys of another counter too (the union: registers' maximum). */
+  merge(registers: Uint8Array): void {
+    for (let j = 0; j < HLL_M; j++) if (registers[j] > this.reg[j]) this.reg[j] = registers[j];
+  }
+
+  /** Add a key given as two independent 32-bit hash words. */
+  add(lo: number, hi: number): void {
+    // register from the high word, rank from the low one
     const j = hi & (HLL_M - 1);
     const rank = Math.clz32(lo | 1) + 1;
     if (rank > this.reg[j]) this.reg[j] = rank;
@@ -106,26 +118,59 @@ export class HyperLogLog {
     return e <= 2.5 * HLL_M && zeros > 0 ? HLL_M * Math.log(HLL_M / zeros) : e;
   }
 
-  readonly bytes = HLL_M;
+  get bytes(): number {
+    return HLL_M;
+  }
 }
 
-/** Distinct keys: exact up to `limit`, then a HyperLogLog. */
+export type DistinctState = { keys: Float64Array } | { registers: Uint8Array };
+
+/** Distinct keys (two independent 32-bit hash words): exact up to `limit`, then a HyperLogLog. */
 export class DistinctCounter {
   private exact: KeyIndex | null = new KeyIndex(64);
   private hll: HyperLogLog | null = null;
   constructor(private readonly limit: number) {}
 
-  add(key: number): void {
+  add(lo: number, hi: number): void {
     if (this.exact) {
-      this.exact.add(key);
+      this.exact.add(key53(lo, hi), lo);
       if (this.exact.size > this.limit) {
         this.hll = new HyperLogLog();
-        for (let i = 0; i < this.exact.size; i++) this.hll.add(this.exact.keys[i]);
+        for (let i = 0; i < this.exact.size; i++) {
+          const k = this.exact.keys[i], l = k % TWO32;
+          this.hll.add(l, (k - l) / TWO32);
+        }
         this.exact = null;
       }
     } else {
-      this.hll!.add(key);
+      this.hll!.add(lo, hi);
     }
+  }
+
+  /** The keys (while exact) or the registers: enough to merge elsewhere. */
+  exportState(): DistinctState {
+    return this.exact ? { keys: this.exact.keys.slice(0, this.exact.size) } : { registers: Uint8Array.from(this.hll!.reg) };
+  }
+
+  /** Add the keys another counter saw. */
+  merge(s: DistinctState): void {
+    if ('keys' in s) {
+      for (const k of s.keys) {
+        const lo = k % TWO32;
+        this.add(lo, (k - lo) / TWO32);
+      }
+      return;
+    }
+    if (this.exact) {
+      const keys = this.exact.keys.subarray(0, this.exact.size);
+      this.exact = null;
+      this.hll = new HyperLogLog();
+      for (const k of keys) {
+        const lo = k % TWO32;
+        this.hll.add(lo, (k - lo) / TWO32);
+      }
+    }
+    this.hll!.merge(s.registers);
   }
 
   get count(): number {
@@ -148,13 +193,12 @@ const CM_WIDTH = 4096;
 /** Per-key totals, over-estimated by at most e/4096 of the grand total (98% of the time). */
 export class CountMin {
   static readonly epsilon = Math.E / CM_WIDTH;
-  private readonly rows = new Float64Array(CM_DEPTH * CM_WIDTH);
+  /** The counters: the whole state with total. */
+  readonly rows = new Float64Array(CM_DEPTH * CM_WIDTH);
   total = 0;
 
-  /** Add v to key's total; returns its estimate afterwards. */
-  add(key: number, v: number): number {
-    const lo = key % TWO32 | 0;
-    const hi = ((key - (key % TWO32)) / TWO32) | 0;
+  /** Add v to the total of the key given as two 32-bit hash words; returns its estimate afterwards. */
+  add(lo: number, hi: number, v: number): number {
     let est = Infinity;
     for (let d = 0; d < CM_DEPTH; d++) {
       const c = d * CM_WIDTH + (mix(lo ^ Math.imul(hi + d, 0x9e3779b1)) & (CM_WIDTH - 1));
@@ -165,7 +209,22 @@ export class CountMin {
     return est;
   }
 
-  readonly bytes = CM_DEPTH * CM_WIDTH * 8;
+  /** The key's estimated total. */
+  estimate(lo: number, hi: number): number {
+    let est = Infinity;
+    for (let d = 0; d < CM_DEPTH; d++) est = Math.min(est, this.rows[d * CM_WIDTH + (mix(lo ^ Math.imul(hi + d, 0x9e3779b1)) & (CM_WIDTH - 1))]);
+    return est;
+  }
+
+  /** Add another sketch's counts (same dimensions). */
+  merge(rows: Float64Array, total: number): void {
+    for (let i = 0; i < this.rows.length; i++) this.rows[i] += rows[i];
+    this.total += total;
+  }
+
+  get bytes(): number {
+    return this.rows.byteLength;
+  }
 }
 
 function mix(h: number): number {

@@ -169,6 +169,41 @@ napi_value Select(napi_env env, napi_callback_info info) {
   return int_value(env, bad);
 }
 
+// tally(hashes, wire, start, count, states, ports, moved, counters): states is
+// an array [spec, table, spec, table, ...]: the normal selector state, then one
+// per failure (at most 32). See batch.h tally().
+napi_value Tally(napi_env env, napi_callback_info info) {
+  napi_value a[8];
+  u32 start, count, n_states;
+  Arr hashes, wire, ports, moved, counters;
+  if (!get_args(env, info, a) || !get_array(env, a[0], napi_uint32_array, false, hashes, "hashes") ||
+      !get_array(env, a[1], napi_uint32_array, false, wire, "wire") || !get_u32(env, a[2], start, "start") ||
+      !get_u32(env, a[3], count, "count") || !get_array(env, a[5], napi_uint16_array, false, ports, "ports") ||
+      !get_array(env, a[6], napi_uint32_array, false, moved, "moved") ||
+      !get_array(env, a[7], napi_float64_array, false, counters, "counters"))
+    return nullptr;
+  bool is_array = false;
+  if (napi_is_array(env, a[4], &is_array) != napi_ok || !is_array || napi_get_array_length(env, a[4], &n_states) != napi_ok ||
+      n_states < 2 || n_states % 2 || n_states > 66)
+    return fail(env, "states"), nullptr;
+  Selector states[33];
+  for (u32 k = 0; k < n_states / 2; k++) {
+    napi_value spec, table;
+    if (napi_get_element(env, a[4], 2 * k, &spec) != napi_ok || napi_get_element(env, a[4], 2 * k + 1, &table) != napi_ok ||
+        !get_selector(env, spec, table, nullptr, states[k]))
+      return nullptr;
+    if (states[k].kind == SK_SAME_PORT) return fail(env, "tally needs hash selectors"), nullptr;
+  }
+  const u32 fails = n_states / 2 - 1;
+  const u64 end = (u64)start + count;
+  if (end > hashes.length || end > wire.length || end > ports.length || end > moved.length ||
+      counters.length < 2ull * states[0].ports + 2ull * fails)
+    return fail(env, "range"), nullptr;
+  tally(states[0], states + 1, fails, (const u32*)hashes.data, (const u32*)wire.data, start, count, (u16*)ports.data,
+        (u32*)moved.data, (double*)counters.data);
+  return nullptr;
+}
+
 // summarize(data, offsets, stride, lengths, link, links, start, count, out)
 //   out[i * SUM_WORDS ..]: frame i's summary (spec.h SUM_*); -> -1 or the first frame outside data
 napi_value Summarize(napi_env env, napi_callback_info info) {
@@ -440,6 +475,7 @@ napi_value Init(napi_env env, napi_value exports) {
   export_fn(env, exports, "learn", Learn);
   export_fn(env, exports, "selectHashes", SelectHashes);
   export_fn(env, exports, "summarize", Summarize);
+  export_fn(env, exports, "tally", Tally);
   export_fn(env, exports, "touch", Touch);
   export_fn(env, exports, "placeTable", PlaceTable);
   export_fn(env, exports, "dissect", Dissect);

@@ -123,6 +123,34 @@ static inline void select_hashes(const Selector& s, const u32* hashes, u32 start
   for (u32 i = start; i < start + count; i++) out[i] = (u16)select_hash(s, hashes[i], 0);
 }
 
+// What-if tallies for analysis: hashes under a normal selector state and under
+// `fails` others (one port failed in each), in one pass. ports[i]: frame i's
+// port; moved[i]: bit k set when state k puts it elsewhere. counters: frames
+// per port (P = normal.ports), bytes per port, then frames and bytes moved per
+// failure state.
+static inline void tally(const Selector& normal, const Selector* failed, u32 fails, const u32* hashes, const u32* wire,
+                         u32 start, u32 count, u16* ports, u32* moved, double* counters) {
+  const u32 P = normal.ports;
+  double* mf = counters + 2 * P;
+  double* mb = mf + fails;
+  for (u32 i = start; i < start + count; i++) {
+    const u32 h = hashes[i], len = wire[i], p = select_hash(normal, h, 0);
+    ports[i] = (u16)p;
+    if (p < P) {
+      counters[p] += 1;
+      counters[P + p] += len;
+    }
+    u32 m = 0;
+    for (u32 k = 0; k < fails; k++)
+      if (select_hash(failed[k], h, 0) != p) {
+        m |= 1u << k;
+        mf[k] += 1;
+        mb[k] += len;
+      }
+    moved[i] = m;
+  }
+}
+
 // Same-port: a software pipeline. The key of frame i + CONV_AHEAD is
 // computed and its table set prefetched while frame i is looked up, so the
 // misses of a large table overlap with the work on the frames before them.

@@ -197,9 +197,9 @@ describe('counting structures', () => {
       const h = new HyperLogLog(), d = new DistinctCounter(1000);
       for (let i = 0; i < n; i++) {
         // keys as analyze makes them: two independent 32-bit hash words (fmix32 of distinct inputs)
-        const key = fmix32(2 * i) + (fmix32(2 * i + 1) >>> 11) * 2 ** 32;
-        h.add(key);
-        d.add(key);
+        const lo = fmix32(2 * i), hi = fmix32(2 * i + 1);
+        h.add(lo, hi);
+        d.add(lo, hi);
       }
       expect(Math.abs(h.estimate / n - 1)).toBeLessThan(4 * HyperLogLog.relativeError);
       expect(d.count === n || Math.abs(d.count / n - 1) < 4 * d.error).toBe(true);

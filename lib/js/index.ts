@@ -47,6 +47,34 @@ export const jsBackend: Backend = {
     if (bad < 0) summary_batch(b, start, count, out);
     return bad;
   },
+  tally(hashes, wire, start, count, states, ports, moved, counters) {
+    if (!Array.isArray(states) || states.length < 2 || states.length % 2 || states.length > 66) throw new TypeError('states');
+    const sels = [];
+    for (let k = 0; k < states.length; k += 2) {
+      const s = decodeSelector(states[k], states[k + 1], null);
+      if (s.kind === SK_SAME_PORT) throw new TypeError('tally needs hash selectors');
+      sels.push(s);
+    }
+    const fails = sels.length - 1, P = sels[0].ports, end = start + count;
+    if (end > hashes.length || end > wire.length || end > ports.length || end > moved.length || counters.length < 2 * P + 2 * fails)
+      throw new TypeError('range');
+    for (let i = start; i < end; i++) {
+      const h = hashes[i], len = wire[i], p = select_hash(sels[0], h, 0);
+      ports[i] = p;
+      if (p < P) {
+        counters[p] += 1;
+        counters[P + p] += len;
+      }
+      let m = 0;
+      for (let k = 0; k < fails; k++)
+        if (select_hash(sels[k + 1], h, 0) !== p) {
+          m |= 1 << k;
+          counters[2 * P + k] += 1;
+          counters[2 * P + fails + k] += len;
+        }
+      moved[i] = m;
+    }
+  },
   selectHashes(hashes, start, count, selSpec, selTable, out) {
     const s = decodeSelector(selSpec, selTable, null);
     if (s.kind === SK_SAME_PORT) throw new TypeError('selectHashes needs a hash selector');

@@ -70,7 +70,7 @@ function analyse(policies: string): { s: number; peakMB: number; frames: number 
     import { readFileSync } from 'node:fs';
     import { analyzeFiles } from ${JSON.stringify(new URL('../dist/analyze.js', import.meta.url).href)};
     const t = process.hrtime.bigint();
-    const r = analyzeFiles([${JSON.stringify(FILE)}], { policies: ${policies}, ports: 4 });
+    const r = await analyzeFiles([${JSON.stringify(FILE)}], { policies: ${policies}, ports: 4 });
     const s = Number(process.hrtime.bigint() - t) / 1e9;
     const hwm = Number(/VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
     console.log(JSON.stringify({ s, peakMB: hwm / 1024, frames: r.traffic.frames }));`;

@@ -54,6 +54,9 @@ for (const p of policies) {
 
 process.stderr.write('  native teams\n');
 const team = suite('./team.bench.js', { LAGHASH_BACKEND: 'native' }, ['--policy', 'linux:layer3+4']);
+process.stderr.write('  analyze on a capture built from the shared corpus\n');
+const analyze = JSON.parse(execFileSync(process.execPath, [here('./analyze.bench.js')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!) as
+  { skipped?: string; bytes: number; frames: number; catMBps: number; oneMBps: number; onePeakMB: number; defaultMBps: number; defaultPeakMB: number };
 
 const cols = ['batch 1', 'batch 32', 'batch 1024', 'batch 1M', 'bound 1', 'bound 32', 'select 1M'];
 console.log(`\nframes per second (millions), ${frames} frames, ${(touch.dataBytes / 1e6).toFixed(0)} MB of frame data`);
@@ -68,6 +71,14 @@ for (const k of ['modulo', 'team', 'table', 'resilient', 'rendezvous'])
 for (const k of ['mac', 'flow'])
   console.log(`  ${`same-port, ${k} key`.padEnd(26)}${M(tf[`same-port ${k}`])}   ${(tf[`same-port ${k}`] / tf['hash (conversations)']).toFixed(2)}  (${team.live![k]} live conversations)`);
 
+if (analyze.skipped) console.log(`\nlaghash analyze: skipped (${analyze.skipped})`);
+else {
+  console.log(`\nlaghash analyze, ${(analyze.bytes / 1e6).toFixed(0)} MB capture (${analyze.frames} frames), 4 ports, every port failed in turn`);
+  console.log(`  cat FILE > /dev/null            ${analyze.catMBps.toFixed(0).padStart(6)} MB/s`);
+  console.log(`  linux:layer3+4, modulo          ${analyze.oneMBps.toFixed(0).padStart(6)} MB/s   peak memory ${analyze.onePeakMB.toFixed(0)} MB`);
+  console.log(`  the 8 default policies          ${analyze.defaultMBps.toFixed(0).padStart(6)} MB/s   peak memory ${analyze.defaultPeakMB.toFixed(0)} MB`);
+}
+
 const get = (policy: string, backend: string, col: string) => results.find((r) => r.policy === policy && r.backend === backend)?.fps[col] ?? NaN;
 const ratios: [string, number, number][] = [
   ['native linux:layer3+4 (1M) / reading loop', get('linux:layer3+4', 'native', 'batch 1M') / touch.fps['batch 1M'], 0.6],
@@ -78,10 +89,11 @@ const ratios: [string, number, number][] = [
   ...['modulo', 'team', 'table', 'resilient', 'rendezvous'].map((k): [string, number, number] => [`native Team ${k} / hashBatch`, tf[k] / tf.hash, 0.85]),
   ['native Team same-port (mac key, 1M live) / hashBatch', tf['same-port mac'] / tf['hash (conversations)'], 0.5],
   ['native Team same-port (flow key, 1M live) / hashBatch', tf['same-port flow'] / tf['hash (conversations)'], 0.5],
+  ...(analyze.skipped ? [] : [['analyze (one policy, 4 ports) / cat', analyze.oneMBps / analyze.catMBps, 0.3] as [string, number, number]]),
 ];
 console.log('\nratios measured in this run (target):');
 for (const [name, v, target] of ratios)
   console.log(`  ${name.padEnd(56)} ${v.toFixed(2)}  (>= ${target}) ${v >= target ? 'ok' : 'BELOW TARGET'}`);
 
 mkdirSync(here('./out'), { recursive: true });
-writeFileSync(here('./out/results.json'), JSON.stringify({ frames, results, team, ratios }, null, 2));
+writeFileSync(here('./out/results.json'), JSON.stringify({ frames, results, team, analyze, ratios }, null, 2));

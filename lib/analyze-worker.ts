@@ -20,7 +20,8 @@ export interface ChunkMessage {
   linkType: number;
 }
 
-export type WorkerReply = { type: 'done' } | { type: 'state'; state: AnalyzerState } | { type: 'error'; message: string; code?: string };
+/** done: the chunk's buffer goes back to be read into again. */
+export type WorkerReply = { type: 'done'; data: ArrayBuffer } | { type: 'state'; state: AnalyzerState } | { type: 'error'; message: string; code?: string };
 
 const { options, backend } = workerData as { options: ConstructorParameters<typeof Analyzer>[0]; backend: BackendName };
 const port = parentPort!;
@@ -45,7 +46,8 @@ port.on('message', (m: ChunkMessage | { type: 'finish' }) => {
         timestamps: new Float64Array(0), truncated: false, warnings: [],
       };
       analyzer.add(FrameBatch.ofCapture(c), m.originalLengths);
-      reply({ type: 'done' });
+      const data = m.data.buffer as ArrayBuffer;
+      reply({ type: 'done', data }, [data]);
     } else {
       const state = analyzer.exportState();
       reply({ type: 'state', state }, buffersOf(state));

@@ -14,7 +14,8 @@
  * queries by identifier; fragments without ports), or for frames without IP
  * the MAC pair and ethertype, as a 64-bit hash (lib/spec.ts SUM_*).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, read, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ChunkMessage, WorkerReply } from './analyze-worker.js';
@@ -25,7 +26,9 @@ import { InvalidArgumentError, LaghashError, OutOfRangeError, describe, type Err
 import { hashBatchWith, type PolicyLike } from './hash.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, policyNames, type Policy } from './policy.js';
-import { CountMin, DistinctCounter, HyperLogLog, KeyIndex, key53, type DistinctState } from './sketch.js';
+import { FL_NEW_FLOW, FL_NEW_MAC, FL_TUNNEL, type FlowTableArrays } from './js/flows.js';
+import { murmur3_fmix } from './js/murmur3.js';
+import { CountMin, DistinctCounter, HyperLogLog, type DistinctState } from './sketch.js';
 import { SelectorState, checkWeight, selectorOptions, type SelPort, type SelectorKind, type SelectorOptions } from './selectors.js';
 import * as S from './spec.js';
 import { checkInt } from './validate.js';
@@ -143,12 +146,8 @@ export interface FlowTableState {
 
 /** An Analyzer's counts, to merge into another with the same options (Analyzer.exportState). */
 export interface AnalyzerState {
-  frames: number;
-  bytes: number;
-  framesWithIp: number;
-  framesWithPorts: number;
-  evenSourcePorts: number;
-  tunnelledFrames: number;
+  /** frames, bytes, frames with IP, with ports, with an even source port, tunnelled */
+  totals: Float64Array;
   peakBytes: number;
   macPairs: DistinctState;
   ipPairs: DistinctState;
@@ -208,6 +207,81 @@ function selectorLabel(s: Required<SelectorOptions>): string {
   }
 }
 
+
+const [T_SLOTS, T_INDEX, T_KEYS, T_FRAMES, T_BYTES, T_MAC, T_PMASK, T_MMASK, T_META] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
+
+/** An empty flow table for `capacity` flows and C configurations (native/flows.h). */
+function newFlowTable(capacity: number, C: number): FlowTableArrays {
+  return [
+    new Float64Array(2 * capacity).fill(-1), new Int32Array(2 * capacity), new Float64Array(capacity), new Float64Array(capacity),
+    new Float64Array(capacity), new Uint32Array(capacity), new Uint32Array(capacity * C), new Uint32Array(capacity * C), new Uint32Array(1),
+  ];
+}
+
+/** The flows again in a table twice the size (the same probing as flows.h). */
+function growFlowTable(t: FlowTableArrays, C: number): FlowTableArrays {
+  const size = t[T_META][0], g = newFlowTable(2 * t[T_KEYS].length, C);
+  for (const k of [T_KEYS, T_FRAMES, T_BYTES, T_MAC, T_PMASK, T_MMASK] as const) (g[k] as Float64Array).set(t[k] as Float64Array);
+  g[T_META][0] = size;
+  const mask = g[T_SLOTS].length - 1;
+  for (let f = 0; f < size; f++) {
+    const key = g[T_KEYS][f];
+    let s = (key % TWO32) & mask;
+    while (g[T_SLOTS][s] >= 0) s = (s + 1) & mask;
+    g[T_SLOTS][s] = key;
+    g[T_INDEX][s] = f;
+  }
+  return g;
+}
+
+/** The flows of a table as plain per-flow arrays (copies when asked, else views). */
+function flowTableState(t: FlowTableArrays, C: number, copy: boolean): FlowTableState {
+  const n = t[T_META][0];
+  const cut = <A extends Float64Array | Uint32Array>(a: A, len: number): A => (copy ? a.slice(0, len) : a.subarray(0, len)) as A;
+  return {
+    keys: cut(t[T_KEYS], n), frames: cut(t[T_FRAMES], n), bytes: cut(t[T_BYTES], n), mac: cut(t[T_MAC], n),
+    portMask: cut(t[T_PMASK], n * C), movedMask: cut(t[T_MMASK], n * C),
+  };
+}
+
+/** Table a with the flows of s added: frames and bytes summed, masks joined. */
+function mergeFlowTables(a: FlowTableArrays, s: FlowTableState, C: number): FlowTableArrays {
+  for (let f = 0; f < s.keys.length; f++) {
+    const key = s.keys[f], lo = key % TWO32;
+    let mask = a[T_SLOTS].length - 1, slot = lo & mask;
+    while (a[T_SLOTS][slot] >= 0 && a[T_SLOTS][slot] !== key) slot = (slot + 1) & mask;
+    let g: number;
+    if (a[T_SLOTS][slot] === key) {
+      g = a[T_INDEX][slot];
+    } else {
+      if (a[T_META][0] >= a[T_KEYS].length) {
+        a = growFlowTable(a, C);
+        mask = a[T_SLOTS].length - 1;
+        slot = lo & mask;
+        while (a[T_SLOTS][slot] >= 0) slot = (slot + 1) & mask;
+      }
+      g = a[T_META][0]++;
+      a[T_SLOTS][slot] = key;
+      a[T_INDEX][slot] = g;
+      a[T_KEYS][g] = key;
+    }
+    a[T_FRAMES][g] += s.frames[f];
+    a[T_BYTES][g] += s.bytes[f];
+    a[T_MAC][g] = s.mac[f];
+    for (let c = 0; c < C; c++) {
+      a[T_PMASK][g * C + c] |= s.portMask[f * C + c];
+      a[T_MMASK][g * C + c] |= s.movedMask[f * C + c];
+    }
+  }
+  return a;
+}
+
+/** Rows of length `stride` holding n values each, packed to rows of length n. */
+function compact<A extends Uint16Array | Uint32Array>(a: A, stride: number, n: number, rows: number): A {
+  for (let r = 1; r < rows; r++) a.copyWithin(r * n, r * stride, r * stride + n);
+  return a;
+}
+
 /** Streaming analysis: add() batches, then report(). */
 export class Analyzer {
   readonly ports: number;
@@ -218,38 +292,27 @@ export class Analyzer {
   private readonly backend: Backend;
   private readonly policies: Policy[];
   private readonly configs: Config[];
-  // global flow state, exact mode
-  private flows: KeyIndex | null = new KeyIndex(4096);
-  private flowFrames = new Float64Array(4096);
-  private flowBytes = new Float64Array(4096);
-  /** The MAC pair hash of each flow's last frame. */
-  private flowMac = new Uint32Array(4096);
-  /** [flow * configs + c]: ports the flow's frames went to (bit per port); moved: bit per failure. */
-  private portMask = new Uint32Array(4096);
-  private movedMask = new Uint32Array(4096);
+  /** The exact flow table (native/flows.h), or null past maxFlows. */
+  private table: FlowTableArrays | null;
   // approximate mode
   private flowHll: HyperLogLog | null = null;
   private largest: CountMin | null = null;
   private largestEstimate = 0;
   private largestKey: [number, number] | null = null;
   private peakBytes = 0;
-  // traffic
-  private frames = 0;
-  private bytes = 0;
+  // traffic: frames, bytes, frames with IP, with ports, with an even source port, tunnelled
+  private readonly totals = new Float64Array(6);
   private macPairs = new DistinctCounter(FLOW_DIAG_LIMIT);
   private ipPairs = new DistinctCounter(FLOW_DIAG_LIMIT);
   private tunnelOuter = new DistinctCounter(FLOW_DIAG_LIMIT);
   private tunnelInner = new DistinctCounter(FLOW_DIAG_LIMIT);
-  private framesWithIp = 0;
-  private framesWithPorts = 0;
-  private evenSourcePorts = 0;
-  private tunnelledFrames = 0;
-  // scratch
+  // scratch: per configuration c, ports and moved masks at [c * cap, (c + 1) * cap)
+  private cap = 0;
   private summary = new Uint32Array(0);
   private hashes = new Uint32Array(0);
   private portOut = new Uint16Array(0);
   private movedOut = new Uint32Array(0);
-  private flowIdx = new Int32Array(0);
+  private events = new Uint32Array(1);
 
   constructor(options: AnalyzeOptions = {}) {
     const o = options;
@@ -296,8 +359,7 @@ export class Analyzer {
       }
     if (this.configs.length * (this.failPorts.length + 1) > 4096)
       throw new OutOfRangeError(`Expected at most 4096 policy x selector x failure combinations, got ${this.configs.length * (this.failPorts.length + 1)}`);
-    this.portMask = new Uint32Array(4096 * this.configs.length);
-    this.movedMask = new Uint32Array(4096 * this.configs.length);
+    this.table = newFlowTable(4096, this.configs.length);
   }
 
   /** The canonical names of the policies compared (policy(name) compiles each again). */
@@ -315,13 +377,13 @@ export class Analyzer {
   }
 
   private scratch(n: number): void {
-    if (this.hashes.length >= n) return;
-    const cap = Math.max(n, 2 * this.hashes.length);
+    if (this.cap >= n) return;
+    const cap = (this.cap = Math.max(n, 2 * this.cap)), C = this.configs.length;
     this.summary = new Uint32Array(cap * S.SUM_WORDS);
     this.hashes = new Uint32Array(cap);
-    this.portOut = new Uint16Array(cap);
-    this.movedOut = new Uint32Array(cap);
-    this.flowIdx = new Int32Array(cap);
+    this.portOut = new Uint16Array(cap * C);
+    this.movedOut = new Uint32Array(cap * C);
+    this.events = new Uint32Array(cap + 1);
   }
 
   /** Add a batch; wire: each frame's length on the wire (default: its captured length). */
@@ -332,102 +394,84 @@ export class Analyzer {
     const n = batch.count;
     if (n === 0) return;
     this.scratch(n);
-    const be = this.backend, sum = this.summary;
-    const bad = be.summarize(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, n, sum);
+    const be = this.backend, cap = this.cap;
+    const bad = be.summarize(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, n, this.summary);
     if (bad >= 0) throw new LaghashError('ERR_LAGHASH_FRAME_BOUNDS', `Frame ${bad} lies outside the batch's data buffer`);
-    this.traffic(n, wire);
     for (const p of this.policies) {
       hashBatchWith(be, batch, p, this.hashes);
       this.configs.forEach((c, ci) => {
-        if (c.policy === p) this.place(c, ci, n, wire);
+        if (c.policy === p)
+          be.tally(this.hashes, wire, 0, n, c.states, this.portOut.subarray(ci * cap, ci * cap + n), this.movedOut.subarray(ci * cap, ci * cap + n), c.counters);
       });
     }
+    if (this.table) this.exactFlows(n, wire);
+    else this.estimatedFlows(n, wire);
     this.peakBytes = Math.max(this.peakBytes, this.flowTableBytes());
-    if (this.flows && this.flows.size > this.maxFlows) this.approximate();
+    if (this.table && this.table[T_META][0] > this.maxFlows) this.approximate();
   }
 
   /**
-   * The flows and traffic figures of a batch (summaries in this.summary). IP
-   * pairs and outer tunnel flows (parts of the flow key) are counted at each
-   * flow's first frame while the flow table is exact, MAC pairs when a flow's
-   * differs from its last frame's; past the table, at every frame; inner tunnel
-   * flows at every tunnelled frame.
+   * Frames into the exact flow table (the backend's accumulate), then the
+   * counters of addresses: IP pairs and outer tunnel flows (parts of the flow
+   * key) at each flow's first frame, MAC pairs whenever a flow's differs from
+   * its last frame's, inner tunnel flows at every tunnelled frame.
    */
-  private traffic(n: number, wire: Uint32Array): void {
-    const sum = this.summary, idx = this.flowIdx, measureBytes = this.by === 'bytes';
-    for (let i = 0; i < n; i++) {
-      const o = i * S.SUM_WORDS, len = wire[i], lo = sum[o], hi = sum[o + 1];
-      this.frames++;
-      this.bytes += len;
-      const mac = sum[o + 3];
-      let first = true, newMac = true;
-      if (this.flows) {
-        const before = this.flows.size;
-        const f = this.flows.add(key53(lo, hi), lo);
-        first = this.flows.size > before;
-        if (f >= this.flowFrames.length) this.growFlows();
-        this.flowFrames[f]++;
-        this.flowBytes[f] += len;
-        newMac = first || this.flowMac[f] !== mac;
-        this.flowMac[f] = mac;
-        idx[i] = f;
-      } else {
-        this.flowHll!.add(lo, hi);
-        this.noteLargest(lo, hi, this.largest!.add(lo, hi, measureBytes ? len : 1));
-        idx[i] = -1;
-      }
-      const flags = sum[o + 5];
-      if (flags & S.SUM_IP) this.framesWithIp++;
-      if (flags & S.SUM_PORTS) {
-        this.framesWithPorts++;
-        if ((flags & 1) === 0) this.evenSourcePorts++;
-      }
-      if (flags & S.SUM_TUNNEL) {
-        // inner flows vary inside one outer flow: every tunnelled frame counts
-        this.tunnelledFrames++;
+  private exactFlows(n: number, wire: Uint32Array): void {
+    const C = this.configs.length, sum = this.summary, ev = this.events;
+    // ports and moved masks of frame i under configuration c: [c * cap + i]; accumulate wants [c * n + i]
+    const ports = this.cap === n ? this.portOut : compact(this.portOut, this.cap, n, C);
+    const moved = this.cap === n ? this.movedOut : compact(this.movedOut, this.cap, n, C);
+    ev[0] = 0;
+    for (let at = 0; at < n; ) {
+      at = this.backend.accumulate(this.table!, C, sum, wire, n, at, n - at, ports, moved, ev, this.totals);
+      if (at < 0) throw new Error('laghash internal error: the flow table is corrupt');
+      if (at < n) this.table = growFlowTable(this.table!, C);
+    }
+    for (let e = 1; e <= ev[0]; e++) {
+      const i = ev[e] & 0xffffff, fl = ev[e] >>> 24, o = i * S.SUM_WORDS;
+      if (fl & FL_TUNNEL) {
         this.tunnelInner.add(sum[o + 2], mix(sum[o + 2]));
-        if (first) this.tunnelOuter.add(lo, hi);
+        if (fl & FL_NEW_FLOW) this.tunnelOuter.add(sum[o], sum[o + 1]);
       }
-      if (newMac) this.macPairs.add(mac, mix(mac));
-      if (first && flags & S.SUM_IP) this.ipPairs.add(sum[o + 4], mix(sum[o + 4]));
+      if (fl & FL_NEW_MAC) this.macPairs.add(sum[o + 3], mix(sum[o + 3]));
+      if (fl & FL_NEW_FLOW && sum[o + 5] & S.SUM_IP) this.ipPairs.add(sum[o + 4], mix(sum[o + 4]));
     }
   }
 
-  /** Ports of a batch under config c (hashes in this.hashes), normal and with each failure. */
-  private place(c: Config, ci: number, n: number, wire: Uint32Array): void {
-    const port = this.portOut, moved = this.movedOut, idx = this.flowIdx, C = this.configs.length;
-    this.backend.tally(this.hashes, wire, 0, n, c.states, port, moved, c.counters);
-    const pm = this.portMask, mm = this.movedMask, sum = this.summary, F = c.fails;
+  /** Past maxFlows: every frame into the estimators. */
+  private estimatedFlows(n: number, wire: Uint32Array): void {
+    const sum = this.summary, tot = this.totals, cap = this.cap, measureBytes = this.by === 'bytes';
     for (let i = 0; i < n; i++) {
-      const f = idx[i];
-      if (f >= 0) {
-        pm[f * C + ci] |= 1 << port[i];
-        mm[f * C + ci] |= moved[i];
-      } else {
-        const lo = sum[i * S.SUM_WORDS], hi = sum[i * S.SUM_WORDS + 1], m = moved[i];
-        c.portHll![port[i]].add(lo, hi);
-        if (m) for (let k = 0; k < F; k++) if (m & (1 << k)) c.movedHll![k].add(lo, hi);
+      const o = i * S.SUM_WORDS, lo = sum[o], hi = sum[o + 1], len = wire[i], sf = sum[o + 5];
+      tot[0]++;
+      tot[1] += len;
+      this.flowHll!.add(lo, hi);
+      this.noteLargest(lo, hi, this.largest!.add(lo, hi, measureBytes ? len : 1));
+      this.macPairs.add(sum[o + 3], mix(sum[o + 3]));
+      if (sf & S.SUM_IP) {
+        tot[2]++;
+        this.ipPairs.add(sum[o + 4], mix(sum[o + 4]));
       }
+      if (sf & S.SUM_PORTS) {
+        tot[3]++;
+        if ((sf & 1) === 0) tot[4]++;
+      }
+      if (sf & S.SUM_TUNNEL) {
+        tot[5]++;
+        this.tunnelOuter.add(lo, hi);
+        this.tunnelInner.add(sum[o + 2], mix(sum[o + 2]));
+      }
+      this.configs.forEach((c, ci) => {
+        const m = this.movedOut[ci * cap + i];
+        c.portHll![this.portOut[ci * cap + i]].add(lo, hi);
+        if (m) for (let k = 0; k < c.fails; k++) if (m & (1 << k)) c.movedHll![k].add(lo, hi);
+      });
     }
-  }
-
-  private growFlows(): void {
-    const cap = this.flowFrames.length * 2, C = this.configs.length;
-    const grow = <T extends Float64Array | Uint32Array>(a: T, n: number): T => {
-      const b = new (a.constructor as new (n: number) => T)(n);
-      b.set(a);
-      return b;
-    };
-    this.flowFrames = grow(this.flowFrames, cap);
-    this.flowBytes = grow(this.flowBytes, cap);
-    this.flowMac = grow(this.flowMac, cap);
-    this.portMask = grow(this.portMask, cap * C);
-    this.movedMask = grow(this.movedMask, cap * C);
   }
 
   /** Past maxFlows: fold the exact table into estimators and drop it. */
   private approximate(): void {
-    const t = this.flows!;
+    const t = this.table!;
     this.flowHll = new HyperLogLog();
     this.largest = new CountMin();
     for (const c of this.configs) {
@@ -435,10 +479,8 @@ export class Analyzer {
       c.movedHll = Array.from({ length: c.fails }, () => new HyperLogLog());
     }
     this.peakBytes = Math.max(this.peakBytes, this.flowTableBytes());
-    this.flows = null;
-    this.fold({ keys: t.keys.subarray(0, t.size), frames: this.flowFrames, bytes: this.flowBytes, mac: this.flowMac, portMask: this.portMask, movedMask: this.movedMask });
-    this.flowFrames = this.flowBytes = new Float64Array(0);
-    this.portMask = this.movedMask = this.flowMac = new Uint32Array(0);
+    this.table = null;
+    this.fold(flowTableState(t, this.configs.length, false));
   }
 
   /** Add exact flows to the estimators (approximate mode). */
@@ -465,17 +507,13 @@ export class Analyzer {
 
   /** Everything this analyzer counted, to merge into another with the same options (other threads). */
   exportState(): AnalyzerState {
-    const t = this.flows, C = this.configs.length;
+    const t = this.table;
     return {
-      frames: this.frames, bytes: this.bytes, framesWithIp: this.framesWithIp, framesWithPorts: this.framesWithPorts,
-      evenSourcePorts: this.evenSourcePorts, tunnelledFrames: this.tunnelledFrames, peakBytes: this.peakBytes,
+      totals: this.totals.slice(), peakBytes: this.peakBytes,
       macPairs: this.macPairs.exportState(), ipPairs: this.ipPairs.exportState(),
       tunnelOuter: this.tunnelOuter.exportState(), tunnelInner: this.tunnelInner.exportState(),
       counters: this.configs.map((c) => c.counters.slice()),
-      flows: t && {
-        keys: t.keys.slice(0, t.size), frames: this.flowFrames.slice(0, t.size), bytes: this.flowBytes.slice(0, t.size), mac: this.flowMac.slice(0, t.size),
-        portMask: this.portMask.slice(0, t.size * C), movedMask: this.movedMask.slice(0, t.size * C),
-      },
+      flows: t && flowTableState(t, this.configs.length, true),
       approx: t ? null : {
         flowHll: Uint8Array.from(this.flowHll!.reg), cm: this.largest!.rows.slice(), cmTotal: this.largest!.total, largestKey: this.largestKey,
         portHll: this.configs.map((c) => c.portHll!.map((h) => Uint8Array.from(h.reg))),
@@ -488,35 +526,18 @@ export class Analyzer {
   mergeState(s: AnalyzerState): void {
     const C = this.configs.length;
     if (s.counters.length !== C) throw new InvalidArgumentError(`Expected the state of an analyzer with ${C} configurations, got ${s.counters.length}`);
-    this.frames += s.frames;
-    this.bytes += s.bytes;
-    this.framesWithIp += s.framesWithIp;
-    this.framesWithPorts += s.framesWithPorts;
-    this.evenSourcePorts += s.evenSourcePorts;
-    this.tunnelledFrames += s.tunnelledFrames;
+    s.totals.forEach((v, k) => (this.totals[k] += v));
     this.peakBytes += s.peakBytes;
     this.macPairs.merge(s.macPairs);
     this.ipPairs.merge(s.ipPairs);
     this.tunnelOuter.merge(s.tunnelOuter);
     this.tunnelInner.merge(s.tunnelInner);
     this.configs.forEach((c, ci) => s.counters[ci].forEach((v, k) => (c.counters[k] += v)));
-    if (s.approx && this.flows) this.approximate();
-    if (s.flows && this.flows) {
-      const t = s.flows;
-      for (let f = 0; f < t.keys.length; f++) {
-        const key = t.keys[f];
-        const g = this.flows.add(key, key % TWO32);
-        if (g >= this.flowFrames.length) this.growFlows();
-        this.flowFrames[g] += t.frames[f];
-        this.flowBytes[g] += t.bytes[f];
-        this.flowMac[g] = t.mac[f];
-        for (let ci = 0; ci < C; ci++) {
-          this.portMask[g * C + ci] |= t.portMask[f * C + ci];
-          this.movedMask[g * C + ci] |= t.movedMask[f * C + ci];
-        }
-      }
+    if (s.approx && this.table) this.approximate();
+    if (s.flows && this.table) {
+      this.table = mergeFlowTables(this.table, s.flows, C);
       this.peakBytes = Math.max(this.peakBytes, this.flowTableBytes());
-      if (this.flows.size > this.maxFlows) this.approximate();
+      if (this.table[T_META][0] > this.maxFlows) this.approximate();
     } else if (s.flows) {
       this.fold(s.flows);
     }
@@ -536,8 +557,7 @@ export class Analyzer {
   }
 
   private flowTableBytes(): number {
-    if (this.flows)
-      return this.flows.bytes + this.flowFrames.byteLength + this.flowBytes.byteLength + this.flowMac.byteLength + this.portMask.byteLength + this.movedMask.byteLength;
+    if (this.table) return this.table.reduce((b, a) => b + a.byteLength, 0);
     let b = this.flowHll!.bytes + this.largest!.bytes;
     for (const c of this.configs) b += (c.portHll!.length + c.movedHll!.length) * this.flowHll!.bytes;
     return b;
@@ -545,11 +565,12 @@ export class Analyzer {
 
   /** The figures so far. inputs: what was read, for the report. */
   report(inputs: AnalysisReport['inputs'] = []): AnalysisReport {
-    const exact = this.flows !== null, C = this.configs.length, measureBytes = this.by === 'bytes';
-    const flowCount = exact ? this.flows!.size : Math.round(this.flowHll!.estimate);
-    const total = measureBytes ? this.bytes : this.frames;
+    const t = this.table, exact = t !== null, C = this.configs.length, measureBytes = this.by === 'bytes';
+    const size = t ? t[T_META][0] : 0;
+    const flowCount = exact ? size : Math.round(this.flowHll!.estimate);
+    const total = measureBytes ? this.totals[1] : this.totals[0];
     let largest = 0;
-    if (exact) for (let f = 0; f < this.flows!.size; f++) largest = Math.max(largest, measureBytes ? this.flowBytes[f] : this.flowFrames[f]);
+    if (t) for (let f = 0; f < size; f++) largest = Math.max(largest, measureBytes ? t[T_BYTES][f] : t[T_FRAMES][f]);
     else largest = this.largestEstimate;
     const W = this.weights.reduce((a, b) => a + b, 0);
     const P = this.ports;
@@ -558,10 +579,10 @@ export class Analyzer {
       const movedLoad = c.counters.subarray(2 * P + (measureBytes ? c.fails : 0));
       let flowsOn: number[];
       const moved: number[] = Array(c.fails).fill(0);
-      if (exact) {
+      if (t) {
         flowsOn = Array(this.ports).fill(0);
-        for (let f = 0; f < this.flows!.size; f++) {
-          const pm = this.portMask[f * C + ci], mm = this.movedMask[f * C + ci];
+        for (let f = 0; f < size; f++) {
+          const pm = t[T_PMASK][f * C + ci], mm = t[T_MMASK][f * C + ci];
           for (let p = 0; p < this.ports; p++) if (pm & (1 << p)) flowsOn[p]++;
           for (let k = 0; k < c.fails; k++) if (mm & (1 << k)) moved[k]++;
         }
@@ -592,17 +613,17 @@ export class Analyzer {
       };
     });
     const traffic: TrafficFigures = {
-      frames: this.frames,
-      bytes: this.bytes,
+      frames: this.totals[0],
+      bytes: this.totals[1],
       flows: flowCount,
       flowsError: exact ? 0 : HyperLogLog.relativeError,
       largestFlow: { share: total ? Math.min(1, largest / total) : 0, exact, error: exact ? 0 : CountMin.epsilon },
       macPairs: this.macPairs.count,
       ipPairs: this.ipPairs.count,
-      framesWithIp: this.framesWithIp,
-      framesWithPorts: this.framesWithPorts,
-      evenSourcePorts: this.evenSourcePorts,
-      tunnelledFrames: this.tunnelledFrames,
+      framesWithIp: this.totals[2],
+      framesWithPorts: this.totals[3],
+      evenSourcePorts: this.totals[4],
+      tunnelledFrames: this.totals[5],
       tunnelOuterFlows: this.tunnelOuter.count,
       tunnelInnerFlows: this.tunnelInner.count,
     };
@@ -616,11 +637,7 @@ export class Analyzer {
 
 /** A second, independent-looking word from a 32-bit hash (the counters want two). */
 function mix(h: number): number {
-  let x = h ^ (h >>> 16);
-  x = Math.imul(x, 0x7feb352d);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x846ca68b);
-  return (x ^ (x >>> 16)) >>> 0;
+  return murmur3_fmix(h ^ 0x5bd1e995) >>> 0;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
@@ -691,15 +708,38 @@ export function analyzeCaptures(captures: { file: string; bytes: Uint8Array }[],
 }
 
 export interface StreamOptions {
-  /** Bytes read at a time (default 4 MiB). */
+  /** Bytes read at a time (default 8 MiB; two buffers: one read while the other is analysed). */
   chunkBytes?: number;
   /** Called after each chunk with the bytes read so far and the total of all files. */
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface ParallelOptions extends StreamOptions {
-  /** Worker threads (default: the machine's available parallelism, at most 8); 1 reads and analyses on this thread. */
+  /**
+   * Worker threads; 1 analyses on this thread (reads still overlap). Default: with 4
+   * cores or more and 256 MiB of captures or more, one per core but one, at most 8;
+   * else 1 (starting workers costs more than it saves on small inputs and 2 cores).
+   */
   threads?: number;
+}
+
+/** The worker's module: beside this one when compiled, else the compiled one (running from lib/*.ts, as the tests do). */
+const WORKER = existsSync(fileURLToPath(new URL('./analyze-worker.js', import.meta.url)))
+  ? new URL('./analyze-worker.js', import.meta.url)
+  : new URL('../dist/analyze-worker.js', import.meta.url);
+
+function defaultThreads(files: readonly string[]): number {
+  const cores = availableParallelism();
+  if (cores < 4) return 1;
+  let size = 0;
+  for (const f of files) {
+    try {
+      size += statSync(f).size;
+    } catch {
+      // reported when read
+    }
+  }
+  return size >= 256 << 20 ? Math.min(8, cores - 1) : 1;
 }
 
 type ReadEvent =
@@ -707,16 +747,22 @@ type ReadEvent =
   | { kind: 'end'; file: string; input: AnalysisReport['inputs'][number] };
 
 /**
- * Read captures in chunks and scan their records: each chunk's complete records,
- * then each file's end. fresh: every chunk in a buffer of its own (the records
- * outlive the next read), else one buffer reused (the cut record at its end
- * moves to the front before the next read). Link types are checked.
+ * Read captures in chunks and scan their records: each chunk's complete
+ * records, then each file's end. The next chunk is read in the background
+ * (libuv's thread pool) while the caller works on the records yielded, into
+ * the other of two buffers (the cut record at a buffer's end is copied to the
+ * front of the next), or, with fresh, into a buffer of its own from that
+ * allocator (the records then outlive the next read: a worker may keep them).
+ * Link types are checked.
  */
-function* readChunks(files: readonly string[], stream: StreamOptions, fresh: boolean): Generator<ReadEvent> {
-  const chunk = stream.chunkBytes === undefined ? 4 << 20 : checkInt(stream.chunkBytes, 1, 2 ** 30, 'chunkBytes');
+async function* readChunks(files: readonly string[], stream: StreamOptions, fresh: ((size: number) => Uint8Array) | null): AsyncGenerator<ReadEvent> {
+  const chunk = stream.chunkBytes === undefined ? 8 << 20 : checkInt(stream.chunkBytes, 1, 2 ** 30, 'chunkBytes');
   const cannot = (f: string, e: unknown) =>
     new LaghashError('ERR_LAGHASH_CAPTURE_FORMAT', `${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  const readInto = (fd: number, buf: Uint8Array, at: number, pos: number) =>
+    new Promise<number>((resolve, reject) => read(fd, buf, at, buf.length - at, pos, (err, n) => (err ? reject(err) : resolve(n))));
   const fds: { f: string; fd: number; size: number }[] = [];
+  let pending: Promise<number> | null = null;
   try {
     for (const f of files) {
       try {
@@ -728,54 +774,59 @@ function* readChunks(files: readonly string[], stream: StreamOptions, fresh: boo
     }
     const total = fds.reduce((s, x) => s + x.size, 0);
     let done = 0;
-    let buf = new Uint8Array(chunk);
+    const two: Uint8Array[] = fresh ? [] : [new Uint8Array(chunk), new Uint8Array(chunk)];
+    let cur: Uint8Array = fresh ? fresh(chunk) : two[0];
     for (const { f, fd } of fds) {
       const scanner = new CaptureScanner();
-      let frames = 0, bytes = 0, have = 0;
+      let frames = 0, bytes = 0, have = 0, pos = 0;
+      pending = readInto(fd, cur, 0, 0);
       for (;;) {
-        if (have === buf.length) {  // one record larger than the buffer
-          const grown = new Uint8Array(buf.length * 2);
-          grown.set(buf);
-          buf = grown;
-        }
         let n: number;
         try {
-          n = readSync(fd, buf, have, buf.length - have, null);
+          n = await pending;
         } catch (e) {
+          pending = null;
           throw cannot(f, e);
         }
+        pending = null;
         if (n === 0) break;
+        pos += n;
         bytes += n;
         done += n;
-        const { capture, consumed } = withFile(f, () => scanner.scan(buf.subarray(0, have + n)));
+        const { capture, consumed } = withFile(f, () => scanner.scan(cur.subarray(0, have + n), !fresh));
         withFile(f, () => checkLinks(capture));
         frames += capture.count;
         const rest = have + n - consumed;
-        if (fresh) {
-          const next = Buffer.allocUnsafeSlow(Math.max(chunk, 2 * rest));  // not zeroed: every byte used is read
-          next.set(buf.subarray(consumed, have + n));
-          if (capture.count) yield { kind: 'records', file: f, capture };
-          buf = next;
-        } else {
-          if (capture.count) yield { kind: 'records', file: f, capture };
-          buf.copyWithin(0, consumed, have + n);
+        // the next buffer: room for the cut record and a chunk (grown for a record larger than both)
+        const size = Math.max(chunk, rest === cur.length ? 2 * rest : rest + 1);
+        let next: Uint8Array;
+        if (fresh) next = fresh(size);
+        else {
+          const k = cur === two[0] ? 1 : 0;
+          if (two[k].length < size) two[k] = new Uint8Array(size);
+          next = two[k];
         }
+        next.set(cur.subarray(consumed, have + n));
+        pending = readInto(fd, next, rest, pos);
+        if (capture.count) yield { kind: 'records', file: f, capture };
+        cur = next;
         have = rest;
         stream.onProgress?.(done, total);
       }
-      const end = withFile(f, () => scanner.finish(buf.subarray(0, have)));
+      const end = withFile(f, () => scanner.finish(cur.subarray(0, have)));
       yield { kind: 'end', file: f, input: { file: f, frames, bytes, truncated: end.truncated, warnings: end.warnings } };
     }
   } finally {
+    await pending?.catch(() => 0);  // no read may land in a closed file
     for (const { fd } of fds) closeSync(fd);
   }
 }
 
 /** Analyse capture files on this thread, reading each in chunks: memory stays bounded whatever their size. */
-export function analyzeFiles(files: readonly string[], options: AnalyzeOptions = {}, stream: StreamOptions = {}): AnalysisReport {
+export async function analyzeFiles(files: readonly string[], options: AnalyzeOptions = {}, stream: StreamOptions = {}): Promise<AnalysisReport> {
   const a = new Analyzer(options);
   const inputs: AnalysisReport['inputs'] = [];
-  for (const ev of readChunks(files, stream, false)) {
+  for await (const ev of readChunks(files, stream, null)) {
     if (ev.kind === 'records') withFile(ev.file, () => a.add(FrameBatch.ofCapture(ev.capture), ev.capture.originalLengths));
     else inputs.push(ev.input);
   }
@@ -790,21 +841,32 @@ export function analyzeFiles(files: readonly string[], options: AnalyzeOptions =
  * estimates within the same error). Memory: a flow table per worker.
  */
 export async function analyzeFilesParallel(files: readonly string[], options: AnalyzeOptions = {}, stream: ParallelOptions = {}): Promise<AnalysisReport> {
-  const threads = stream.threads === undefined ? Math.min(8, availableParallelism()) : checkInt(stream.threads, 1, 64, 'threads');
+  const threads = stream.threads === undefined ? defaultThreads(files) : checkInt(stream.threads, 1, 64, 'threads');
   const merged = new Analyzer(options);  // checks the options before any thread starts
   if (threads === 1) return analyzeFiles(files, options, stream);
   const { backend, ...rest } = options;
   const workerOptions = { ...rest, policies: merged.policyNames };
   const workers = Array.from({ length: threads }, () =>
-    new Worker(new URL('./analyze-worker.js', import.meta.url), { workerData: { options: workerOptions, backend: (backend ?? activeBackend).name } }));
+    new Worker(WORKER, {
+      workerData: { options: workerOptions, backend: (backend ?? activeBackend).name },
+      execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type')),  // flags for an -e script do not apply to a file
+    }));
   const pending: ((r: WorkerReply) => void)[][] = workers.map(() => []);
   let failure: Error | null = null;
+  let finished = false;
   workers.forEach((w, i) => {
+    const fail = (e: Error) => {
+      failure ??= e;
+      for (const resolve of pending[i].splice(0)) resolve({ type: 'error', message: e.message });
+    };
     w.on('message', (r: WorkerReply) => {
       if (r.type === 'error') failure ??= new LaghashError((r.code as ErrorCode) ?? 'ERR_LAGHASH_INVALID_ARGUMENT', r.message);
       pending[i].shift()?.(r);
     });
-    w.on('error', (e) => (failure ??= e));
+    w.on('error', fail);
+    w.on('exit', (code) => {
+      if (!finished) fail(new Error(`laghash: analysis worker ${i} stopped (exit code ${code})`));
+    });
   });
   const ask = (i: number, m: ChunkMessage | { type: 'finish' }, transfer: ArrayBuffer[] = []) =>
     new Promise<WorkerReply>((resolve) => {
@@ -814,15 +876,25 @@ export async function analyzeFilesParallel(files: readonly string[], options: An
   try {
     const inputs: AnalysisReport['inputs'] = [];
     const inFlight: Promise<WorkerReply>[][] = workers.map(() => []);
+    // read buffers come back from the workers and are read into again (fresh memory faults page by page)
+    const pool: ArrayBuffer[] = [];
+    const alloc = (size: number) => {
+      const b = pool.pop();
+      return b && b.byteLength >= size ? new Uint8Array(b) : new Uint8Array(Buffer.allocUnsafeSlow(size).buffer);
+    };
+    const settle = async (q: Promise<WorkerReply>) => {
+      const r = await q;
+      if (r.type === 'done') pool.push(r.data);
+    };
     let next = 0;
-    for (const ev of readChunks(files, stream, true)) {
+    for await (const ev of readChunks(files, stream, alloc)) {
       if (failure) throw failure;
       if (ev.kind === 'end') {
         inputs.push(ev.input);
         continue;
       }
       const i = next++ % threads, c = ev.capture;
-      while (inFlight[i].length >= 2) await inFlight[i].shift();
+      while (inFlight[i].length >= 2) await settle(inFlight[i].shift()!);
       if (failure) throw failure;
       const m: ChunkMessage = {
         type: 'chunk', data: c.data, offsets: c.offsets, lengths: c.lengths, originalLengths: c.originalLengths, linkTypes: c.linkTypes, linkType: c.linkType,
@@ -837,6 +909,7 @@ export async function analyzeFilesParallel(files: readonly string[], options: An
     for (const r of states) if (r.type === 'state') merged.mergeState(r.state);
     return merged.report(inputs);
   } finally {
+    finished = true;
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }

@@ -12,6 +12,8 @@
  */
 export type BackendName = 'native' | 'js';
 
+import type { FlowTableArrays } from './js/flows.js';
+
 export interface Backend {
   readonly name: BackendName;
   hash(
@@ -35,6 +37,15 @@ export interface Backend {
     hashes: Uint32Array, wire: Uint32Array, start: number, count: number, states: Uint32Array[],
     ports: Uint16Array, moved: Uint32Array, counters: Float64Array,
   ): void;
+  /**
+   * Add frames to an exact flow table (analysis; native/flows.h): returns the first frame not
+   * added (the table is full: grow it and call again), start + count, or -1 for a corrupt table.
+   * events collects the frames to look at again (events[0] of them): i | flags << 24.
+   */
+  accumulate(
+    table: FlowTableArrays, configs: number, summary: Uint32Array, wire: Uint32Array, n: number, start: number, count: number,
+    ports: Uint16Array, moved: Uint32Array, events: Uint32Array, totals: Float64Array,
+  ): number;
   /** out[i * SUM_WORDS ..]: frame i's summary for analysis (spec SUM_*); -1, or the first frame outside data. */
   summarize(
     data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null,

@@ -250,6 +250,55 @@ class FrameSink {
     else if (linkType !== this.firstLinkType) this.mixedLinkTypes = true;
   }
 
+  /**
+   * Classic pcap records from byte p of view while whole ones remain, their
+   * headers in byte order le (link type and warnings are the caller's: see
+   * scanPcapRecords). Stops at a cut record or an incl_len above maxCaptured;
+   * returns the position after the last record added.
+   */
+  pcapRecords(view: DataView, p: number, le: boolean, units: number, maxCaptured: number): number {
+    const n = view.byteLength;
+    for (;;) {
+      if (this.count === this.capacity) this.grow();
+      const cap = this.capacity, off = this.offsets, len = this.lengths, orig = this.originalLengths, ts = this.timestamps;
+      let i = this.count;
+      while (i < cap && n - p >= PCAP_RECORD_HEADER_LENGTH) {
+        const captured = view.getUint32(p + 8, le);
+        if (captured > maxCaptured || captured > n - p - PCAP_RECORD_HEADER_LENGTH) break;
+        off[i] = p + PCAP_RECORD_HEADER_LENGTH;
+        len[i] = captured;
+        orig[i] = view.getUint32(p + 12, le);
+        ts[i] = view.getUint32(p, le) + view.getUint32(p + 4, le) / units; // ts_sec + ts_usec|ts_nsec
+        i++;
+        p += PCAP_RECORD_HEADER_LENGTH + captured;
+      }
+      const full = i === cap;
+      this.count = i;
+      if (!full) return p;
+    }
+  }
+
+  /** Link type of entries [from, count) (all one). */
+  setLinkType(from: number, linkType: number): void {
+    if (from >= this.count) return;
+    this.linkTypes.fill(linkType, from, this.count);
+    if (from === 0) this.firstLinkType = linkType;
+    else if (linkType !== this.firstLinkType) this.mixedLinkTypes = true;
+  }
+
+  /** The entries' captured and original lengths (for checks after a bulk add). */
+  get lengthsView(): Uint32Array {
+    return this.lengths;
+  }
+
+  get originalLengthsView(): Uint32Array {
+    return this.originalLengths;
+  }
+
+  get offsetsView(): Uint32Array {
+    return this.offsets;
+  }
+
   private grow(): void {
     this.capacity *= 2;
     this.offsets = enlarge(this.offsets, new Uint32Array(this.capacity));
@@ -259,21 +308,31 @@ class FrameSink {
     this.timestamps = enlarge(this.timestamps, new Float64Array(this.capacity));
   }
 
-  toCapture(state: ReaderState, data: Uint8Array, truncated: boolean, log: WarningLog): Capture {
+  /** Empty again, keeping the arrays. */
+  reset(): this {
+    this.count = 0;
+    this.firstLinkType = -1;
+    this.mixedLinkTypes = false;
+    return this;
+  }
+
+  /** views: the arrays as views (reused later), else fitted to the count. */
+  toCapture(state: ReaderState, data: Uint8Array, truncated: boolean, log: WarningLog, views = false): Capture {
     const n = this.count;
     let linkType: number;
     if (n === 0) linkType = state.declaredLinkType;
     else linkType = this.mixedLinkTypes ? -1 : this.firstLinkType;
+    const cut = <T extends Uint32Array | Uint16Array | Float64Array>(a: T): T => (views ? (a.subarray(0, n) as T) : fit(a, n));
     return {
       format: state.format ?? 'pcap',
       data,
       count: n,
-      offsets: fit(this.offsets, n),
-      lengths: fit(this.lengths, n),
-      originalLengths: fit(this.originalLengths, n),
-      linkTypes: fit(this.linkTypes, n),
+      offsets: cut(this.offsets),
+      lengths: cut(this.lengths),
+      originalLengths: cut(this.originalLengths),
+      linkTypes: cut(this.linkTypes),
       linkType,
-      timestamps: fit(this.timestamps, n),
+      timestamps: cut(this.timestamps),
       truncated,
       warnings: log.list(),
     };
@@ -402,27 +461,27 @@ function readPcapHeader(state: ReaderState, buf: Uint8Array, view: DataView, mag
 
 /** Reads every complete record from p on; returns the offset of the first incomplete one. */
 function scanPcapRecords(state: ReaderState, view: DataView, start: number, sink: FrameSink, log: WarningLog): number {
-  const n = view.byteLength;
-  const le = state.littleEndian;
-  const units = state.unitsPerSecond;
-  const snaplen = state.snaplen;
-  const linkType = state.linkType;
-  let p = start;
-  while (n - p >= PCAP_RECORD_HEADER_LENGTH) {
-    const captured = view.getUint32(p + 8, le); // incl_len
+  const before = sink.count;
+  const p = sink.pcapRecords(view, start, state.littleEndian, state.unitsPerSecond, MAX_CAPTURED_LENGTH);
+  sink.setLinkType(before, state.linkType);
+  // the checks the bulk loop leaves: lengths above the snapshot and original lengths
+  const snaplen = state.snaplen, len = sink.lengthsView, orig = sink.originalLengthsView, off = sink.offsetsView;
+  const cap = snaplen === 0 ? MAX_CAPTURED_LENGTH : snaplen;
+  for (let i = before; i < sink.count; i++) {
+    const l = len[i];
+    if (l <= cap && l <= orig[i]) continue;
+    const record = state.records + 1 + (i - before), at = state.base + off[i] - PCAP_RECORD_HEADER_LENGTH;
+    if (snaplen !== 0 && l > snaplen) log.capturedAboveSnaplen(record, at, l, snaplen);
+    if (l > orig[i]) log.capturedAboveOriginal(record, at, l, orig[i]);
+  }
+  state.records += sink.count - before;
+  if (view.byteLength - p >= PCAP_RECORD_HEADER_LENGTH) {
+    const captured = view.getUint32(p + 8, state.littleEndian); // incl_len
     if (captured > MAX_CAPTURED_LENGTH) {
       throw new CaptureFormatError(
         `Expected record ${state.records + 1} at byte offset ${state.base + p} to have incl_len at most ${MAX_CAPTURED_LENGTH} (256 MiB), got ${captured}: the capture is corrupt`,
       );
     }
-    if (captured > n - p - PCAP_RECORD_HEADER_LENGTH) break;
-    const original = view.getUint32(p + 12, le); // orig_len
-    const record = ++state.records;
-    if (snaplen !== 0 && captured > snaplen) log.capturedAboveSnaplen(record, state.base + p, captured, snaplen);
-    if (captured > original) log.capturedAboveOriginal(record, state.base + p, captured, original);
-    const seconds = view.getUint32(p, le) + view.getUint32(p + 4, le) / units; // ts_sec + ts_usec|ts_nsec
-    sink.add(p + PCAP_RECORD_HEADER_LENGTH, captured, original, linkType, seconds);
-    p += PCAP_RECORD_HEADER_LENGTH + captured;
   }
   return p;
 }
@@ -730,17 +789,21 @@ const EMPTY = new Uint8Array(0);
  */
 export class CaptureScanner {
   private readonly state = new ReaderState();
+  private sink: FrameSink | null = null;
 
   /**
+   * reuse: the returned capture's arrays are views that the next scan() overwrites
+   * (no allocation per call); else they are the caller's to keep.
    * @throws CaptureFormatError as soon as the bytes seen are not a capture or are broken.
    */
-  scan(buf: Uint8Array): { capture: Capture; consumed: number } {
+  scan(buf: Uint8Array, reuse = false): { capture: Capture; consumed: number } {
     requireUint8Array(buf, 'buf');
-    const sink = new FrameSink((buf.length >>> 7) + 16);
+    const sink = reuse && this.sink ? this.sink.reset() : new FrameSink((buf.length >>> 7) + 16);
+    if (reuse) this.sink = sink;
     const log = new WarningLog();
     const consumed = scanBuffer(this.state, buf, sink, log);
     this.state.base += consumed;
-    return { capture: sink.toCapture(this.state, buf, false, log), consumed };
+    return { capture: sink.toCapture(this.state, buf, false, log, reuse), consumed };
   }
 
   /**

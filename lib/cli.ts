@@ -7,7 +7,7 @@ import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FrameBatch } from './batch.js';
-import { DEFAULT_POLICIES, analyzeFiles, splitPolicyList, type AnalyzeOptions, type LoadMeasure } from './analyze.js';
+import { DEFAULT_POLICIES, analyzeFilesParallel, splitPolicyList, type AnalyzeOptions, type LoadMeasure } from './analyze.js';
 import { fromRecord, walkRecord, type Dissection } from './dissect.js';
 import { LaghashError } from './errors.js';
 import { hashBatch, selectBatch } from './hash.js';
@@ -258,7 +258,7 @@ async function cmdAnalyze(args: string[]): Promise<void> {
   const bar = progress();
   let report;
   try {
-    report = analyzeFiles(files, o, { onProgress: bar.update });
+    report = await analyzeFilesParallel(files, o, { onProgress: bar.update });
   } finally {
     bar.clear();
   }

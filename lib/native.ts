@@ -27,6 +27,7 @@ function loadNative(): { backend: Backend | null; error: Error | null } {
       selectHashes: addon.selectHashes,
       summarize: addon.summarize,
       tally: addon.tally,
+      accumulate: addon.accumulate,
       placeTable: addon.placeTable,
       dissect: addon.dissect,
       murmur3: addon.murmur3,

@@ -11,6 +11,8 @@
  *                 with probability 1 - e^-4 (98%) (Cormode and Muthukrishnan).
  */
 
+import { murmur3_fmix } from './js/murmur3.js';
+
 const TWO32 = 4294967296;
 
 /** The 53-bit key of two 32-bit hash words. */
@@ -201,8 +203,7 @@ export class CountMin {
   add(lo: number, hi: number, v: number): number {
     let est = Infinity;
     for (let d = 0; d < CM_DEPTH; d++) {
-      const c = d * CM_WIDTH + (mix(lo ^ Math.imul(hi + d, 0x9e3779b1)) & (CM_WIDTH - 1));
-      const x = (this.rows[c] += v);
+      const x = (this.rows[column(d, lo, hi)] += v);
       if (x < est) est = x;
     }
     this.total += v;
@@ -212,7 +213,7 @@ export class CountMin {
   /** The key's estimated total. */
   estimate(lo: number, hi: number): number {
     let est = Infinity;
-    for (let d = 0; d < CM_DEPTH; d++) est = Math.min(est, this.rows[d * CM_WIDTH + (mix(lo ^ Math.imul(hi + d, 0x9e3779b1)) & (CM_WIDTH - 1))]);
+    for (let d = 0; d < CM_DEPTH; d++) est = Math.min(est, this.rows[column(d, lo, hi)]);
     return est;
   }
 
@@ -227,10 +228,7 @@ export class CountMin {
   }
 }
 
-function mix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+/** The counter of row d for a key. */
+function column(d: number, lo: number, hi: number): number {
+  return d * CM_WIDTH + ((murmur3_fmix(lo ^ Math.imul(hi + d, 0x9e3779b1)) >>> 0) & (CM_WIDTH - 1));
 }

@@ -20,6 +20,7 @@
 #endif
 
 #include "batch.h"
+#include "flows.h"
 
 using namespace laghash;
 
@@ -192,8 +193,10 @@ napi_value Tally(napi_env env, napi_callback_info info) {
     if (napi_get_element(env, a[4], 2 * k, &spec) != napi_ok || napi_get_element(env, a[4], 2 * k + 1, &table) != napi_ok ||
         !get_selector(env, spec, table, nullptr, states[k]))
       return nullptr;
-    if (states[k].kind == SK_SAME_PORT) return fail(env, "tally needs hash selectors"), nullptr;
+    if (states[k].kind == SK_SAME_PORT || states[k].kind != states[0].kind || states[k].ports != states[0].ports)
+      return fail(env, "tally needs hash selectors of one kind and port count"), nullptr;
   }
+  if (states[0].ports > TALLY_MAX_PORTS) return fail(env, "tally: too many ports"), nullptr;
   const u32 fails = n_states / 2 - 1;
   const u64 end = (u64)start + count;
   if (end > hashes.length || end > wire.length || end > ports.length || end > moved.length ||
@@ -202,6 +205,50 @@ napi_value Tally(napi_env env, napi_callback_info info) {
   tally(states[0], states + 1, fails, (const u32*)hashes.data, (const u32*)wire.data, start, count, (u16*)ports.data,
         (u32*)moved.data, (double*)counters.data);
   return nullptr;
+}
+
+// accumulate(table, configs, summary, wire, n, start, count, ports, moved, events, totals)
+//   table: [slots, index, keys, frames, bytes, mac, pmask, mmask, meta] (flows.h)
+//   -> the first frame not added (a full table), start + count, or -1 when the table is corrupt
+napi_value Accumulate(napi_env env, napi_callback_info info) {
+  napi_value a[11];
+  if (!get_args(env, info, a)) return nullptr;
+  bool is_array = false;
+  u32 len = 0;
+  if (napi_is_array(env, a[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, a[0], &len) != napi_ok || len != 9)
+    return fail(env, "flow table"), nullptr;
+  static const napi_typedarray_type kinds[9] = {napi_float64_array, napi_int32_array, napi_float64_array, napi_float64_array,
+                                                 napi_float64_array, napi_uint32_array, napi_uint32_array, napi_uint32_array,
+                                                 napi_uint32_array};
+  Arr t[9];
+  for (u32 k = 0; k < 9; k++) {
+    napi_value v;
+    if (napi_get_element(env, a[0], k, &v) != napi_ok || !get_array(env, v, kinds[k], false, t[k], "flow table")) return nullptr;
+  }
+  u32 configs, n, start, count;
+  Arr summary, wire, ports, moved, events, totals;
+  if (!get_u32(env, a[1], configs, "configs") || !get_array(env, a[2], napi_uint32_array, false, summary, "summary") ||
+      !get_array(env, a[3], napi_uint32_array, false, wire, "wire") || !get_u32(env, a[4], n, "n") ||
+      !get_u32(env, a[5], start, "start") || !get_u32(env, a[6], count, "count") ||
+      !get_array(env, a[7], napi_uint16_array, false, ports, "ports") ||
+      !get_array(env, a[8], napi_uint32_array, false, moved, "moved") ||
+      !get_array(env, a[9], napi_uint32_array, false, events, "events") ||
+      !get_array(env, a[10], napi_float64_array, false, totals, "totals"))
+    return nullptr;
+  const u64 slots = t[0].length, cap = t[2].length;
+  const bool shape = slots >= 2 && (slots & (slots - 1)) == 0 && slots <= 0x80000000ull && t[1].length == slots && cap < slots &&
+                     t[3].length >= cap && t[4].length >= cap && t[5].length >= cap && t[6].length >= cap * configs &&
+                     t[7].length >= cap * configs && t[8].length >= 1 && ((u32*)t[8].data)[0] <= cap;
+  const u64 end = (u64)start + count;
+  if (!shape || configs == 0 || end > n || summary.length < (u64)n * SUM_WORDS || wire.length < n ||
+      ports.length < (u64)configs * n || moved.length < (u64)configs * n || events.length == 0 ||
+      (u64)((u32*)events.data)[0] + count + 1 > events.length || totals.length < 6)
+    return fail(env, "accumulate arguments"), nullptr;
+  FlowTable ft{(double*)t[0].data, (i32*)t[1].data, (u32)(slots - 1), (double*)t[2].data, (double*)t[3].data,
+               (double*)t[4].data, (u32*)t[5].data, (u32*)t[6].data, (u32*)t[7].data, (u32)cap, (u32*)t[8].data};
+  const u32 r = flow_accumulate(ft, configs, (const u32*)summary.data, (const u32*)wire.data, n, start, count,
+                                (const u16*)ports.data, (const u32*)moved.data, (u32*)events.data, (double*)totals.data);
+  return int_value(env, r == FLOWS_CORRUPT ? -1 : (int64_t)r);
 }
 
 // summarize(data, offsets, stride, lengths, link, links, start, count, out)
@@ -476,6 +523,7 @@ napi_value Init(napi_env env, napi_value exports) {
   export_fn(env, exports, "selectHashes", SelectHashes);
   export_fn(env, exports, "summarize", Summarize);
   export_fn(env, exports, "tally", Tally);
+  export_fn(env, exports, "accumulate", Accumulate);
   export_fn(env, exports, "touch", Touch);
   export_fn(env, exports, "placeTable", PlaceTable);
   export_fn(env, exports, "dissect", Dissect);

@@ -127,28 +127,98 @@ static inline void select_hashes(const Selector& s, const u32* hashes, u32 start
 // `fails` others (one port failed in each), in one pass. ports[i]: frame i's
 // port; moved[i]: bit k set when state k puts it elsewhere. counters: frames
 // per port (P = normal.ports), bytes per port, then frames and bytes moved per
-// failure state.
-static inline void tally(const Selector& normal, const Selector* failed, u32 fails, const u32* hashes, const u32* wire,
-                         u32 start, u32 count, u16* ports, u32* moved, double* counters) {
+// failure state. Specialised per selector kind (all states share it), the
+// counters kept in locals while the frames stream by.
+template <u32 KIND>
+static inline u32 tally_select(const Selector& s, u32 h) {
+  switch (KIND) {
+    case SK_MODULO: return select_modulo(s, h);
+    case SK_TEAM: return select_team(s, h, 0);
+    case SK_TABLE: case SK_RESILIENT: return select_bucket(s, h, 0);
+    default: return select_rendezvous(s, h);
+  }
+}
+
+enum : u32 { TALLY_MAX_PORTS = 64, TALLY_MAX_FAILS = 32 };
+
+// Where the states agree on how a hash indexes their tables, the index is
+// computed once per frame: the bucket of table and resilient states (same
+// bucket count), the remainder of modulo states (same usable count).
+static inline bool tally_shared_index(const Selector& normal, const Selector* failed, u32 fails) {
+  if (normal.kind == SK_TABLE || normal.kind == SK_RESILIENT) {
+    for (u32 k = 0; k < fails; k++)
+      if (failed[k].buckets != normal.buckets || (failed[k].flags & SF_STAMP)) return false;
+    return !(normal.flags & SF_STAMP);
+  }
+  if (normal.kind == SK_MODULO) {
+    for (u32 k = 1; k < fails; k++)
+      if (failed[k].count != failed[0].count) return false;
+    return true;
+  }
+  return false;
+}
+
+template <u32 KIND, bool SHARED>
+static inline void tally_kind(const Selector& normal, const Selector* failed, u32 fails, const u32* hashes, const u32* wire,
+                              u32 start, u32 count, u16* ports, u32* moved, double* counters) {
   const u32 P = normal.ports;
-  double* mf = counters + 2 * P;
-  double* mb = mf + fails;
+  u64 pf[TALLY_MAX_PORTS] = {0}, pb[TALLY_MAX_PORTS] = {0}, mf[TALLY_MAX_FAILS] = {0}, mb[TALLY_MAX_FAILS] = {0};
+  const u32 fcount = fails ? failed[0].count : 0;
+  const u64 fmagic = fails ? failed[0].magic : 0;
   for (u32 i = start; i < start + count; i++) {
-    const u32 h = hashes[i], len = wire[i], p = select_hash(normal, h, 0);
+    const u32 h = hashes[i], len = wire[i];
+    u32 p, idx = 0;
+    if (SHARED && (KIND == SK_TABLE || KIND == SK_RESILIENT)) {
+      idx = KIND == SK_TABLE ? h & (normal.buckets - 1) : fastmod(h, normal.magic, normal.buckets);
+      p = normal.table[idx] == PORT_NONE ? (u32)NO_PORT : normal.table[idx];
+    } else {
+      p = tally_select<KIND>(normal, h);
+      if (SHARED && KIND == SK_MODULO) idx = fcount ? fastmod(h, fmagic, fcount) : 0;
+    }
     ports[i] = (u16)p;
     if (p < P) {
-      counters[p] += 1;
-      counters[P + p] += len;
+      pf[p] += 1;
+      pb[p] += len;
     }
     u32 m = 0;
-    for (u32 k = 0; k < fails; k++)
-      if (select_hash(failed[k], h, 0) != p) {
+    for (u32 k = 0; k < fails; k++) {
+      u32 q;
+      if (SHARED && (KIND == SK_TABLE || KIND == SK_RESILIENT)) q = failed[k].table[idx] == PORT_NONE ? (u32)NO_PORT : failed[k].table[idx];
+      else if (SHARED && KIND == SK_MODULO) q = fcount ? failed[k].table[idx] : (u32)NO_PORT;
+      else q = tally_select<KIND>(failed[k], h);
+      if (q != p) {
         m |= 1u << k;
         mf[k] += 1;
         mb[k] += len;
       }
+    }
     moved[i] = m;
   }
+  for (u32 p = 0; p < P; p++) {
+    counters[p] += (double)pf[p];
+    counters[P + p] += (double)pb[p];
+  }
+  for (u32 k = 0; k < fails; k++) {
+    counters[2 * P + k] += (double)mf[k];
+    counters[2 * P + fails + k] += (double)mb[k];
+  }
+}
+
+// Callers check: every state of one kind, not same-port; normal.ports <= TALLY_MAX_PORTS; fails <= TALLY_MAX_FAILS.
+static inline void tally(const Selector& normal, const Selector* failed, u32 fails, const u32* hashes, const u32* wire,
+                         u32 start, u32 count, u16* ports, u32* moved, double* counters) {
+  const bool shared = tally_shared_index(normal, failed, fails);
+#define LAGHASH_TALLY(K)                                                                                        \
+  return shared ? tally_kind<K, true>(normal, failed, fails, hashes, wire, start, count, ports, moved, counters) \
+                : tally_kind<K, false>(normal, failed, fails, hashes, wire, start, count, ports, moved, counters)
+  switch (normal.kind) {
+    case SK_MODULO: LAGHASH_TALLY(SK_MODULO);
+    case SK_TEAM: LAGHASH_TALLY(SK_TEAM);
+    case SK_TABLE: LAGHASH_TALLY(SK_TABLE);
+    case SK_RESILIENT: LAGHASH_TALLY(SK_RESILIENT);
+    default: LAGHASH_TALLY(SK_RENDEZVOUS);
+  }
+#undef LAGHASH_TALLY
 }
 
 // Same-port: a software pipeline. The key of frame i + CONV_AHEAD is

@@ -191,6 +191,33 @@ static inline void fields_hash2(const u8* f, const i32* w, u32 flags, u32 mask, 
   murmur3_words2(k, field_words(v, mask, k), seed_lo, seed_hi, lo, hi);
 }
 
+// A 32-bit fingerprint of a few words (for counting distinct address pairs:
+// cheaper than MurmurHash3, and enough there).
+static inline u32 fingerprint(const u32* w, u32 n) {
+  u32 h = SUM_SEED_A;
+  for (u32 i = 0; i < n; i++) h = rotl32(h ^ w[i], 5) * 0x9e3779b1u;
+  return murmur3_fmix(h ^ n);
+}
+
+// The MAC pair's fingerprint (absent addresses as zeros).
+static inline u32 mac_fingerprint(const FieldValues& v) {
+  const u8* d = v.dmac ? v.dmac : ZERO_MAC;
+  const u8* s = v.smac ? v.smac : ZERO_MAC;
+  const u32 w[3] = {le32(d), le16(d + 4) | (le16(s) << 16), le32(s + 2)};
+  return fingerprint(w, 3);
+}
+
+// The outer IP pair's fingerprint.
+static inline u32 ip_fingerprint(const FieldValues& v) {
+  u32 w[8];
+  const u32 n = v.alen / 4;
+  for (u32 i = 0; i < n; i++) {
+    w[i] = le32(v.sip + 4 * i);
+    w[n + i] = le32(v.dip + 4 * i);
+  }
+  return fingerprint(w, 2 * n);
+}
+
 // What `laghash analyze` needs of a frame, from one walk (spec.h SUM_*).
 static inline void flow_summary(const u8* f, u32 len, u32 link, i32* w, u32* o) {
   const u32 flow = FLD_SRC_IP | FLD_DST_IP | FLD_IP_PROTO | FLD_SRC_PORT | FLD_DST_PORT;
@@ -199,8 +226,8 @@ static inline void flow_summary(const u8* f, u32 len, u32 link, i32* w, u32* o) 
   u32 k[20];
   murmur3_words2(k, field_words(v, field_prepare(f, w, F_L2_FALLBACK, flow, v), k), SUM_SEED_A, SUM_SEED_B, o[0], o[1]);
   const bool tunnel = w[W_TUNNEL] != (i32)TUN_NONE;
-  o[3] = murmur3_words(k, field_words(v, FLD_SRC_MAC | FLD_DST_MAC, k), SUM_SEED_A);
-  o[4] = v.sip ? murmur3_words(k, field_words(v, FLD_SRC_IP | FLD_DST_IP, k), SUM_SEED_A) : 0;
+  o[3] = mac_fingerprint(v);
+  o[4] = v.sip ? ip_fingerprint(v) : 0;
   o[5] = v.sport | (v.sport || v.dport ? (u32)SUM_PORTS : 0u) | (v.sip ? (u32)SUM_IP : 0u) | (tunnel ? (u32)SUM_TUNNEL : 0u);
   o[2] = tunnel ? murmur3_words(k, field_words(v, field_prepare(f, w, F_INNER | F_L2_FALLBACK, flow, v), k), SUM_SEED_A) : o[0];
 }

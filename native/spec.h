@@ -140,8 +140,8 @@ enum : u32 {
   // [0], [1]: the directional flow (outer IP 5-tuple, MACs and ethertype without
   //           IP), MurmurHash3 under SUM_SEED_A and SUM_SEED_B: a 64-bit key
   // [2]: the innermost flow under SUM_SEED_A when the frame crossed a tunnel, else [0]
-  // [3]: the (src, dst) MAC pair under SUM_SEED_A
-  // [4]: the (src, dst) outer IP pair under SUM_SEED_A, 0 without IP
+  // [3]: a fingerprint of the (dst, src) MAC pair (fields.h mac_fingerprint)
+  // [4]: a fingerprint of the (src, dst) outer IP pair, 0 without IP
   // [5]: the outer source port (or ICMP identifier) | SUM_* flags
   SUM_SEED_A = 0x1a6c0001,
   SUM_SEED_B = 0x1a6c0002,

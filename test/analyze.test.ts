@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Analyzer, analyzeCaptures, analyzeFiles, splitPolicyList, type AnalysisReport } from '../lib/analyze.js';
+import { Analyzer, analyzeCaptures, analyzeFiles, analyzeFilesParallel, splitPolicyList, type AnalysisReport } from '../lib/analyze.js';
 import { FrameBatch } from '../lib/batch.js';
 import { BUNDLED_ANALYSIS_CAPTURE } from '../lib/cli.js';
 import { hashBatchWith } from '../lib/hash.js';
@@ -100,16 +100,19 @@ describe.each(backends())('analyze (%s)', (_name, backend) => {
     expect(w.results[0].imbalance).toBeCloseTo(Math.max(...w.results[0].ports.map((p) => p.share / (p.weight / 6))), 12);
   });
 
-  it('streaming in small chunks gives the same figures as the whole capture in memory', () => {
+  it('streaming in small chunks, on one thread or several, gives the same figures as the whole capture in memory', async () => {
     const bytes = readFileSync(BUNDLED_ANALYSIS_CAPTURE);
     const p1 = file('a.pcap', bytes.subarray(0, 700_001));  // ends inside a record
     const opts = { selectors: ['modulo', 'table', 'rendezvous'] as const, backend };
     const whole = analyzeCaptures([{ file: BUNDLED_ANALYSIS_CAPTURE, bytes }], { ...opts, selectors: [...opts.selectors] });
-    const streamed = analyzeFiles([BUNDLED_ANALYSIS_CAPTURE], { ...opts, selectors: [...opts.selectors] }, { chunkBytes: 4099 });
+    const streamed = await analyzeFiles([BUNDLED_ANALYSIS_CAPTURE], { ...opts, selectors: [...opts.selectors] }, { chunkBytes: 4099 });
     expect({ ...streamed, inputs: [] }).toEqual({ ...whole, inputs: [] });
+    // worker threads (each its own flow table, merged): the same figures; the memory held differs
+    const parallel = await analyzeFilesParallel([BUNDLED_ANALYSIS_CAPTURE], { ...opts, selectors: [...opts.selectors], backend: undefined }, { chunkBytes: 65_537, threads: 3 });
+    expect({ ...parallel, inputs: [], memory: null }).toEqual({ ...whole, inputs: [], memory: null });
     expect(streamed.inputs[0]).toMatchObject({ frames: 37296, truncated: false });
     // two files are one traffic; a cut last record is analysed up to it, with a warning
-    const two = analyzeFiles([BUNDLED_ANALYSIS_CAPTURE, p1], {}, { chunkBytes: 1 << 16 });
+    const two = await analyzeFiles([BUNDLED_ANALYSIS_CAPTURE, p1], {}, { chunkBytes: 1 << 16 });
     expect(two.inputs.map((i) => i.file)).toEqual([BUNDLED_ANALYSIS_CAPTURE, p1]);
     expect(two.traffic.frames).toBe(37296 + two.inputs[1].frames);
     expect(two.inputs[1].truncated).toBe(true);
@@ -340,7 +343,7 @@ describe.skipIf(!existsSync('/proc/self/status'))('bounded memory', () => {
     const script = `
       import { readFileSync } from 'node:fs';
       import { analyzeFiles } from ${JSON.stringify(new URL('../dist/analyze.js', import.meta.url).href)};
-      const r = analyzeFiles([${JSON.stringify(path)}], { policies: ['linux:layer3+4'] });
+      const r = await analyzeFiles([${JSON.stringify(path)}], { policies: ['linux:layer3+4'] });
       // the peak resident size of this process image (VmHWM; getrusage's maxrss would include the parent's, kept across exec)
       const hwm = Number(/VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
       console.log(JSON.stringify({ frames: r.traffic.frames, flows: r.traffic.flows, rssMB: hwm / 1024, table: r.memory.flowTableBytes }));`;
@@ -349,7 +352,7 @@ describe.skipIf(!existsSync('/proc/self/status'))('bounded memory', () => {
     const m = JSON.parse(res.stdout) as { frames: number; flows: number; rssMB: number; table: number };
     expect(m.frames).toBe(reps * 2000);
     expect(m.flows).toBe(2000);
-    // stated bound (docs/api.md): Node itself (~50 MB) + the 16 MiB read buffer + the flow table + scratch
+    // stated bound (docs/api.md): Node itself (~50 MB) + two 8 MiB read buffers + the flow table + scratch
     expect(m.rssMB).toBeLessThan(150);
     rmSync(path);
   }, 120_000);

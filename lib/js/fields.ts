@@ -2,7 +2,7 @@
 import * as S from '../spec.js';
 import { be32, le16, le32 } from './bytes.js';
 import { ETH_P_IP, ETH_P_IPV6, walk } from './frame.js';
-import { murmur3_words } from './murmur3.js';
+import { murmur3_fmix, murmur3_words } from './murmur3.js';
 
 /** Field values of one frame; positions are absolute offsets into data, -1 when absent. */
 class FieldValues {
@@ -172,6 +172,36 @@ export function fields_hash2(data: Uint8Array, base: number, w: Int32Array, flag
 
 const FLOW5 = S.FLD_SRC_IP | S.FLD_DST_IP | S.FLD_IP_PROTO | S.FLD_SRC_PORT | S.FLD_DST_PORT;
 
+const FP = new Uint32Array(8);
+
+/** Twin of fields.h fingerprint(): a 32-bit fingerprint of FP[0 .. n). */
+function fingerprint(n: number): number {
+  let h = S.SUM_SEED_A;
+  for (let i = 0; i < n; i++) {
+    const x = h ^ FP[i];
+    h = Math.imul((x << 5) | (x >>> 27), 0x9e3779b1);
+  }
+  return murmur3_fmix(h ^ n) >>> 0;
+}
+
+function mac_fingerprint(data: Uint8Array, v: FieldValues): number {
+  const d = v.dmac >= 0 ? data : ZERO_MAC, dof = v.dmac >= 0 ? v.dmac : 0;
+  const s = v.smac >= 0 ? data : ZERO_MAC, so = v.smac >= 0 ? v.smac : 0;
+  FP[0] = le32(d, dof);
+  FP[1] = le16(d, dof + 4) | (le16(s, so) << 16);
+  FP[2] = le32(s, so + 2);
+  return fingerprint(3);
+}
+
+function ip_fingerprint(data: Uint8Array, v: FieldValues): number {
+  const n = v.alen / 4;
+  for (let i = 0; i < n; i++) {
+    FP[i] = le32(data, v.sip + 4 * i);
+    FP[n + i] = le32(data, v.dip + 4 * i);
+  }
+  return fingerprint(2 * n);
+}
+
 /** What `laghash analyze` needs of a frame, from one walk (spec SUM_*), into o[at .. at + SUM_WORDS). */
 export function flow_summary(data: Uint8Array, base: number, len: number, link: number, w: Int32Array, o: Uint32Array, at: number): void {
   walk(data, base, len, link, w, false);
@@ -179,8 +209,8 @@ export function flow_summary(data: Uint8Array, base: number, len: number, link: 
   o[at] = murmur3_words(KEY, n, S.SUM_SEED_A);
   o[at + 1] = murmur3_words(KEY, n, S.SUM_SEED_B);
   const tunnel = w[S.W_TUNNEL] !== S.TUN_NONE;
-  o[at + 3] = murmur3_words(KEY, field_words(data, V, S.FLD_SRC_MAC | S.FLD_DST_MAC), S.SUM_SEED_A);
-  o[at + 4] = V.sip >= 0 ? murmur3_words(KEY, field_words(data, V, S.FLD_SRC_IP | S.FLD_DST_IP), S.SUM_SEED_A) : 0;
+  o[at + 3] = mac_fingerprint(data, V);
+  o[at + 4] = V.sip >= 0 ? ip_fingerprint(data, V) : 0;
   o[at + 5] = V.sport | (V.sport || V.dport ? S.SUM_PORTS : 0) | (V.sip >= 0 ? S.SUM_IP : 0) | (tunnel ? S.SUM_TUNNEL : 0);
   o[at + 2] = tunnel ? murmur3_words(KEY, field_words(data, V, field_prepare(data, base, w, S.F_INNER | S.F_L2_FALLBACK, FLOW5)), S.SUM_SEED_A) : o[at];
 }

@@ -4,6 +4,7 @@ import { first_bad_frame, hash_batch, learn_batch, select_batch, summary_batch, 
 import { walk } from './frame.js';
 import { murmur3_bytes } from './murmur3.js';
 import { policy_decode, type Policy } from './policy.js';
+import { flow_accumulate } from './flows.js';
 import { select_hash, selector_decode, type Selector } from './select.js';
 import { SK_SAME_PORT, SUM_WORDS } from '../spec.js';
 
@@ -47,14 +48,26 @@ export const jsBackend: Backend = {
     if (bad < 0) summary_batch(b, start, count, out);
     return bad;
   },
+  accumulate(table, configs, summary, wire, n, start, count, ports, moved, events, totals) {
+    const [slots, index, keys] = table;
+    const shape = slots.length >= 2 && (slots.length & (slots.length - 1)) === 0 && index.length === slots.length && keys.length < slots.length &&
+      table[3].length >= keys.length && table[4].length >= keys.length && table[5].length >= keys.length &&
+      table[6].length >= keys.length * configs && table[7].length >= keys.length * configs && table[8].length >= 1 && table[8][0] <= keys.length;
+    if (!shape || configs === 0 || start + count > n || summary.length < n * SUM_WORDS || wire.length < n ||
+        ports.length < configs * n || moved.length < configs * n || events.length === 0 || events[0] + count + 1 > events.length || totals.length < 6)
+      throw new TypeError('accumulate arguments');
+    return flow_accumulate(table, configs, summary, wire, n, start, count, ports, moved, events, totals);
+  },
   tally(hashes, wire, start, count, states, ports, moved, counters) {
     if (!Array.isArray(states) || states.length < 2 || states.length % 2 || states.length > 66) throw new TypeError('states');
     const sels = [];
     for (let k = 0; k < states.length; k += 2) {
       const s = decodeSelector(states[k], states[k + 1], null);
-      if (s.kind === SK_SAME_PORT) throw new TypeError('tally needs hash selectors');
+      if (s.kind === SK_SAME_PORT || (sels.length && (s.kind !== sels[0].kind || s.ports !== sels[0].ports)))
+        throw new TypeError('tally needs hash selectors of one kind and port count');
       sels.push(s);
     }
+    if (sels[0].ports > 64) throw new TypeError('tally: too many ports');
     const fails = sels.length - 1, P = sels[0].ports, end = start + count;
     if (end > hashes.length || end > wire.length || end > ports.length || end > moved.length || counters.length < 2 * P + 2 * fails)
       throw new TypeError('range');

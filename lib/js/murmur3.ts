@@ -7,7 +7,8 @@ function murmur3_mix(k: number): number {
   return Math.imul(k, 0x1b873593);
 }
 
-function murmur3_fmix(h: number): number {
+/** MurmurHash3's 32-bit finaliser. */
+export function murmur3_fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,5 +1,6 @@
 /** Twin of native/select.h: selectors and the same-port conversation table. */
 import * as S from '../spec.js';
+import { murmur3_fmix } from './murmur3.js';
 import { be16, be32 } from './bytes.js';
 import { fields_hash2 } from './fields.js';
 import { walk } from './frame.js';
@@ -106,13 +107,6 @@ function rdv_rarity(table: Uint32Array, log2at: number, u: number): number {
   return r ? r : 1;
 }
 
-function murmur3_fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
-}
 
 function rdv_mix(h: number, seed: number): number {
   return murmur3_fmix(h ^ seed);

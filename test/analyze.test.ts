@@ -10,12 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Analyzer, analyzeCaptures, analyzeFiles, analyzeFilesParallel, splitPolicyList, type AnalysisReport } from '../lib/analyze.js';
+import { Analyzer, analyzeCaptures, analyzeFiles, analyzeFilesParallel, splitPolicyList, type AnalysisReport, type AnalyzeOptions } from '../lib/analyze.js';
+import { parseCapture } from '../lib/capture.js';
+import { getBackend } from '../lib/native.js';
 import { FrameBatch } from '../lib/batch.js';
 import { BUNDLED_ANALYSIS_CAPTURE } from '../lib/cli.js';
 import { hashBatchWith } from '../lib/hash.js';
 import { DistinctCounter, HyperLogLog } from '../lib/sketch.js';
-import { backends } from './helpers/backends.js';
+import { backends, nativeAvailable } from './helpers/backends.js';
 import { concat, ethernet, ethIpv4Tcp, ipv4, u32, udp } from './helpers/frames.js';
 import { Writer, pcap, type PcapRecord } from './helpers/pcap.js';
 import { haveCaptures, readCapture, readManifest } from './helpers/shared.js';
@@ -134,6 +136,31 @@ describe.each(backends())('analyze (%s)', (_name, backend) => {
     expect(approx.memory.flowTableBytes).toBeLessThan(exact.memory.flowTableBytes * 4);
     expect(approx.warnings.join(' ')).toMatch(/estimates/);
   });
+});
+
+describe.skipIf(!nativeAvailable)(nativeAvailable ? 'analyze: native and TypeScript backends agree' : 'analyze: backends agree (skipped: native addon not loaded)', () => {
+  it('on every figure and on the flow table itself, exact and estimated, every selector kind', () => {
+    const [nat, js] = [getBackend('native'), getBackend('js')];
+    const inputs = [{ file: 'bundled', bytes: readFileSync(BUNDLED_ANALYSIS_CAPTURE) }];
+    if (haveCaptures) inputs.push({ file: 'arkime', bytes: readCapture('arkime_arkime_synthetic.pcap') });  // tunnels, tags, MPLS
+    for (const maxFlows of [1_000_000, 500]) {
+      const opts = {
+        policies: ['linux:layer3+4', 'src-dst-ip-port?tunnel=inner'],
+        selectors: ['modulo', 'team', 'table', 'resilient', 'rendezvous', { kind: 'rendezvous', buckets: 0 }] as AnalyzeOptions['selectors'],
+        weights: [1, 2, 3, 4], maxFlows,
+      };
+      const [a, b] = [nat, js].map((backend) => {
+        const an = new Analyzer({ ...opts, backend });
+        for (const { bytes } of inputs) {
+          const c = parseCapture(bytes);
+          an.add(FrameBatch.ofCapture(c), c.originalLengths);
+        }
+        return { report: an.report(), state: an.exportState() };
+      });
+      expect(b.report).toEqual(a.report);
+      expect(b.state).toEqual(a.state);
+    }
+  }, 120_000);
 });
 
 describe('the verdict flags traffic that limits balance', () => {

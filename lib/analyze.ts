@@ -22,7 +22,7 @@ import type { ChunkMessage, WorkerReply } from './analyze-worker.js';
 import type { Backend } from './backend.js';
 import { FrameBatch, SUPPORTED_LINK_TYPES, checkLinkType } from './batch.js';
 import { CaptureScanner, parseCapture, type Capture } from './capture.js';
-import { InvalidArgumentError, LaghashError, OutOfRangeError, describe, type ErrorCode } from './errors.js';
+import { BackendUnavailableError, InvalidArgumentError, LaghashError, OutOfRangeError, describe, type ErrorCode } from './errors.js';
 import { hashBatchWith, type PolicyLike } from './hash.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, policyNames, type Policy } from './policy.js';
@@ -919,7 +919,7 @@ function withFile<T>(file: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    if (e instanceof LaghashError && !e.message.startsWith(`${file}: `)) e.message = `${file}: ${e.message}`;
+    if (e instanceof LaghashError && !(e instanceof BackendUnavailableError) && !e.message.startsWith(`${file}: `)) e.message = `${file}: ${e.message}`;
     throw e;
   }
 }

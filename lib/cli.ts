@@ -12,7 +12,7 @@ import { fromRecord, walkRecord, type Dissection } from './dissect.js';
 import { LaghashError } from './errors.js';
 import { hashBatch, selectBatch } from './hash.js';
 import { formatHtml, formatText } from './report.js';
-import { activeBackend, nativeLoadError } from './native.js';
+import { activeBackend, backendChoiceError, nativeLoadError } from './native.js';
 import { policy, policyNames } from './policy.js';
 import { PORT_LIMIT, W_SLOTS } from './spec.js';
 
@@ -283,6 +283,10 @@ function version(): string {
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
+    const computes = ['analyze', 'hash', 'dissect'].includes(cmd ?? '') && !rest.includes('--help') && !rest.includes('-h');
+    if (computes && backendChoiceError) throw backendChoiceError;
+    if (computes && nativeLoadError && activeBackend.name === 'js' && !process.env.LAGHASH_BACKEND)
+      process.stderr.write(`laghash: note: the native addon is not available (${nativeLoadError.message.split('\n')[0]}); using the TypeScript backend (same results, slower)\n`);
     switch (cmd) {
       case undefined:
       case '--help':

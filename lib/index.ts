@@ -3,7 +3,7 @@
  *
  * The public surface only; see docs/api.md.
  */
-import { activeBackend, nativeLoadError } from './native.js';
+import { activeBackend, backendChoiceError, nativeLoadError } from './native.js';
 
 export { FrameBatch, SUPPORTED_LINK_TYPES, type BatchOptions } from './batch.js';
 export {
@@ -102,5 +102,8 @@ export type { BackendName } from './backend.js';
 /** The backend in use: 'native' (the addon) or 'js' (the TypeScript twin). */
 export const backend = activeBackend.name;
 
-/** Why the native addon did not load, or null when it did. */
-export const backendError: Error | null = nativeLoadError;
+/**
+ * Why the native addon did not load, or null when it did; with LAGHASH_BACKEND
+ * asking for what cannot be had, that (every call then throws it).
+ */
+export const backendError: Error | null = backendChoiceError ?? nativeLoadError;

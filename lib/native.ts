@@ -54,21 +54,43 @@ export function addonConstants(): Record<string, number> | null {
   return nativeConstants;
 }
 
-function chooseBackend(): Backend {
-  const want = process.env.LAGHASH_BACKEND;
-  if (want === undefined || want === '') return nativeBackend ?? jsBackend;
-  if (want === 'js') return jsBackend;
-  if (want === 'native') {
-    if (nativeBackend) return nativeBackend;
-    throw new BackendUnavailableError(
-      `LAGHASH_BACKEND=native but the native addon could not be loaded: ${nativeLoadError?.message ?? 'unknown error'}`,
-    );
-  }
-  throw new BackendUnavailableError(`Expected LAGHASH_BACKEND to be "js" or "native", got ${JSON.stringify(want)}`);
+/**
+ * A backend every call of which throws `error`: what LAGHASH_BACKEND asks for
+ * when it cannot be had. Importing laghash still works (and says why through
+ * backendError); the first hash, select or analysis throws.
+ */
+function unavailable(name: BackendName, error: BackendUnavailableError): Backend {
+  const fail = (): never => {
+    throw error;
+  };
+  return {
+    name, hash: fail, select: fail, learn: fail, touch: fail, selectHashes: fail, summarize: fail, tally: fail, accumulate: fail,
+    placeTable: fail, dissect: fail, murmur3: fail, bind: fail,
+  };
 }
 
-/** The backend laghash uses. */
-export const activeBackend: Backend = chooseBackend();
+function chooseBackend(): { backend: Backend; error: BackendUnavailableError | null } {
+  const want = process.env.LAGHASH_BACKEND;
+  if (want === undefined || want === '') return { backend: nativeBackend ?? jsBackend, error: null };
+  if (want === 'js') return { backend: jsBackend, error: null };
+  if (want === 'native') {
+    if (nativeBackend) return { backend: nativeBackend, error: null };
+    const e = new BackendUnavailableError(
+      `LAGHASH_BACKEND=native but the native addon could not be loaded: ${nativeLoadError?.message.split('\n')[0] ?? 'unknown error'}`,
+    );
+    return { backend: unavailable('native', e), error: e };
+  }
+  const e = new BackendUnavailableError(`Expected LAGHASH_BACKEND to be "js" or "native", got ${JSON.stringify(want)}`);
+  return { backend: unavailable('native', e), error: e };
+}
+
+const chosen = chooseBackend();
+
+/** The backend laghash uses (one that throws on use when LAGHASH_BACKEND asks for what cannot be had). */
+export const activeBackend: Backend = chosen.backend;
+
+/** Why the backend LAGHASH_BACKEND asks for cannot be used, or null. */
+export const backendChoiceError: BackendUnavailableError | null = chosen.error;
 
 /** A backend by name (for differential tests and benchmarks). */
 export function getBackend(name: BackendName): Backend {

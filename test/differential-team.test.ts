@@ -153,7 +153,7 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'native and TypeScript Teams
       ),
       { numRuns: RUNS, endOnFailure: true },
     );
-  }, 600_000);
+  }, 600_000 + RUNS * 100);
 
   it('stateless selectors in selectBatch and selectHashes, every kind, on random frames', () => {
     const kinds: StaticSelector[] = [

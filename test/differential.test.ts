@@ -83,7 +83,7 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'native and TypeScript backe
       { numRuns: Math.ceil(TOTAL / PER_RUN), endOnFailure: true },
     );
     expect(checked).toBeGreaterThanOrEqual(TOTAL);
-  }, 600_000);
+  }, 600_000 + TOTAL * 2);  // ~0.3 ms a frame: a 10M soak runs for about an hour
 
   describe.skipIf(!haveShared)(haveShared ? 'on every frame of every shared capture' : 'on every frame of every shared capture (skipped: ../shared/captures absent)', () => {
     const files = haveShared ? readdirSync(SHARED).filter((f) => /\.pcap(ng)?$/.test(f)).sort() : [];

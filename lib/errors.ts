@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'ERR_LAGHASH_CAPTURE_FORMAT'
   | 'ERR_LAGHASH_UNSUPPORTED_LINK_TYPE'
   | 'ERR_LAGHASH_BUFFER_STATE'
-  | 'ERR_LAGHASH_BACKEND_UNAVAILABLE';
+  | 'ERR_LAGHASH_BACKEND_UNAVAILABLE'
+  | 'ERR_LAGHASH_PDU_FORMAT';
 
 /** Base class of every error laghash throws. */
 export class LaghashError extends Error {
@@ -114,4 +115,14 @@ export function describe(value: unknown): string {
     return name && name !== 'Object' ? `a ${name}` : 'an object';
   }
   return typeof value;
+}
+
+/** A Slow Protocols PDU (LACP, Marker) that is truncated or malformed; `field` names where. */
+export class PduFormatError extends LaghashError {
+  /** The field that is missing or wrong, e.g. "actor information length". */
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('ERR_LAGHASH_PDU_FORMAT', message);
+    this.field = field;
+  }
 }

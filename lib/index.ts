@@ -43,6 +43,7 @@ export {
   Team,
   NO_PORT,
   BROADCAST,
+  HOLD,
   type TeamMode,
   type Reselect,
   type TeamOptions,
@@ -54,6 +55,8 @@ export {
   type PortStats,
   type ConversationStats,
   type RebalanceOptions,
+  type ReleaseEvent,
+  type HoldStats,
 } from './team.js';
 export type { SelectorKind, SelectorOptions } from './selectors.js';
 export { MICROSOFT_RSS_KEY, SYMMETRIC_RSS_KEY } from './toeplitz.js';

@@ -14,6 +14,14 @@
  *
  * Port ids are small integers (out[i] of selectBatch); team.port(id) or
  * team.ports gives the names. NO_PORT marks frames with no usable port.
+ *
+ * Holding moves (balance and lacp, with holdMoves(true)): when a change moves
+ * traffic away from a port that stays usable, the change report carries a
+ * hold, and until release(hold) selectBatch answers HOLD for the frames that
+ * would have gone out on that port before the change and go elsewhere now.
+ * The caller keeps held frames in order and selects them again after the
+ * 'release' event, before newer frames: a conversation then moves only once
+ * everything it sent on the old port has left (the marker protocol's use).
  */
 import type { Backend } from './backend.js';
 import { FrameBatch, checkLinkType } from './batch.js';
@@ -33,6 +41,8 @@ export type Reselect = 'always' | 'better' | 'failure';
 export const NO_PORT = S.NO_PORT;
 /** selectBatch output in broadcast mode: the frame goes out on every usable port. */
 export const BROADCAST = 0xfffe;
+/** selectBatch output for a frame held while its conversation moves (holdMoves). */
+export const HOLD = 0xfffd;
 
 export interface TeamPortOptions {
   name: string;
@@ -92,6 +102,25 @@ export interface ChangeEvent {
   buckets: { bucket: number; from: string | null; to: string | null }[];
   /** The share of the hash space (or of the traffic) that moved, per pair of ports. */
   shares: { from: string | null; to: string | null; share: number }[];
+  /** With holdMoves(true): the hold on frames leaving ports that stay usable, until release(hold.id). */
+  hold?: { id: number; from: string[] };
+}
+
+/** A hold ended: its frames go to their new ports from now on. */
+export interface ReleaseEvent {
+  hold: number;
+  /** What ended it, as the caller of release() said (e.g. 'response', 'timeout'). */
+  reason: string;
+}
+
+export interface HoldStats {
+  /** Holds not yet released. */
+  pending: number;
+  /** Frames and bytes answered HOLD so far. */
+  heldFrames: number;
+  heldBytes: number;
+  holds: number;
+  released: number;
 }
 
 export interface PortStats {
@@ -130,6 +159,16 @@ interface PortRec {
 }
 
 type Listener = (e: ChangeEvent) => void;
+type ReleaseListener = (e: ReleaseEvent) => void;
+
+interface Hold {
+  id: number;
+  /** The selector before the change (frozen: neither counts nor stamps). */
+  spec: Uint32Array;
+  table: Uint32Array;
+  /** Port ids whose leaving frames are held. */
+  from: Set<number>;
+}
 
 const MODES: TeamMode[] = ['balance', 'lacp', 'active-backup', 'round-robin', 'broadcast', 'same-port'];
 
@@ -142,6 +181,12 @@ export class Team {
   private capacity: number;
   private seq = 0;
   private listeners: Listener[] = [];
+  private releaseListeners: ReleaseListener[] = [];
+  private holding = false;
+  private holds: Hold[] = [];
+  private holdSeq = 0;
+  private holdScratch = new Uint16Array(0);
+  private holdCounts = { heldFrames: 0, heldBytes: 0, holds: 0, released: 0 };
   // balance / lacp
   private readonly selector: SelectorState | null;
   // tx counters [frames(cap)][bytes(cap)][selector extra]; rx counters [frames(cap)][bytes(cap)]
@@ -349,13 +394,84 @@ export class Team {
 
   // ---- changes -----------------------------------------------------------------
 
-  /** Subscribe to change reports; returns the unsubscribe function. */
-  on(event: 'change', listener: Listener): () => void {
-    if (event !== 'change' || typeof listener !== 'function') throw new InvalidArgumentError(`Expected on('change', listener), got ${describe(event)}`);
-    this.listeners.push(listener);
+  /** Subscribe to change reports or to the end of holds; returns the unsubscribe function. */
+  on(event: 'change', listener: Listener): () => void;
+  on(event: 'release', listener: ReleaseListener): () => void;
+  on(event: 'change' | 'release', listener: Listener | ReleaseListener): () => void {
+    if ((event !== 'change' && event !== 'release') || typeof listener !== 'function')
+      throw new InvalidArgumentError(`Expected on('change' or 'release', listener), got ${describe(event)}`);
+    if (event === 'change') {
+      const l = listener as Listener;
+      this.listeners.push(l);
+      return () => {
+        this.listeners = this.listeners.filter((x) => x !== l);
+      };
+    }
+    const l = listener as ReleaseListener;
+    this.releaseListeners.push(l);
     return () => {
-      this.listeners = this.listeners.filter((l) => l !== listener);
+      this.releaseListeners = this.releaseListeners.filter((x) => x !== l);
     };
+  }
+
+  // ---- holds -------------------------------------------------------------------
+
+  /** balance and lacp: hold the frames of conversations that a change moves off a port that stays usable (see HOLD). */
+  holdMoves(on: boolean): void {
+    if (!this.selector) throw new InvalidArgumentError(`Holding moves needs mode balance or lacp (this team: ${this.mode})`);
+    this.holding = bool(on, 'on');
+  }
+
+  /** End a hold: its frames select their new ports. Returns false when no such hold is pending. */
+  release(hold: number, reason = 'released'): boolean {
+    const i = this.holds.findIndex((h) => h.id === hold);
+    if (i < 0) return false;
+    this.holds.splice(i, 1);
+    this.holdCounts.released++;
+    const ev: ReleaseEvent = { hold, reason: String(reason) };
+    for (const l of this.releaseListeners) l(ev);
+    return true;
+  }
+
+  holdStats(): HoldStats {
+    return { pending: this.holds.length, ...this.holdCounts };
+  }
+
+  /** After a change: a hold on the ports that lose traffic and stay usable. */
+  private addHold(ev: ChangeEvent, before: { spec: Uint32Array; table: Uint32Array } | null): void {
+    if (!before) return;
+    const from = new Set<number>();
+    for (const m of ev.shares) {
+      if (m.from === null || m.from === m.to || !(m.share > 0)) continue;
+      const r = this.recs.find((x) => x.name === m.from);
+      if (r && this.usable(r)) from.add(r.id);
+    }
+    if (!from.size) return;
+    const id = ++this.holdSeq;
+    this.holds.push({ id, spec: before.spec, table: before.table, from });
+    this.holdCounts.holds++;
+    ev.hold = { id, from: [...from].map((x) => this.nameOf(x)!) };
+  }
+
+  /** HOLD for frames that leave a held port; they are not counted as sent. */
+  private applyHolds(batch: FrameBatch, o: Uint16Array): void {
+    const n = batch.count;
+    if (this.holdScratch.length < n) this.holdScratch = new Uint16Array(n);
+    const old = this.holdScratch;
+    for (const h of this.holds) {
+      this.run(batch, h.spec, h.table, this.stats, old);
+      for (let i = 0; i < n; i++) {
+        const p = o[i];
+        if (p === HOLD || p === old[i] || !h.from.has(old[i])) continue;
+        if (p < this.capacity) {
+          this.stats[p] -= 1;
+          this.stats[this.capacity + p] -= batch.lengths[i];
+        }
+        o[i] = HOLD;
+        this.holdCounts.heldFrames++;
+        this.holdCounts.heldBytes += batch.lengths[i];
+      }
+    }
   }
 
   private selPorts(): SelPort[] {
@@ -370,6 +486,7 @@ export class Team {
   private change(type: ChangeType, r: PortRec | null, mutate: () => void, subject: () => PortRec | null = () => r): ChangeEvent | null {
     const names = new Map(this.recs.map((x) => [x.id, x.name]));
     const before = this.selector?.decoded() ?? null;
+    const frozen = this.holding ? this.selector!.frozen() : null;
     const beforeActive = this.active;
     mutate();
     for (const x of this.recs) names.set(x.id, x.name);
@@ -397,6 +514,7 @@ export class Team {
       buckets: moves.map((m) => ({ bucket: m.bucket, from: name(m.from), to: name(m.to) })),
       shares,
     };
+    this.addHold(ev, frozen);
     for (const l of this.listeners) l(ev);
     return ev;
   }
@@ -451,6 +569,7 @@ export class Team {
         sel.spec[S.SEL_NOW] = this.now();
         sel.spec[S.SEL_FLAGS] |= S.SF_COUNT;
         this.run(batch, sel.spec, sel.table, this.stats, o);
+        if (this.holds.length) this.applyHolds(batch, o);
         break;
       }
       case 'same-port': {
@@ -622,6 +741,7 @@ export class Team {
   }
 
   private applyMoves(type: ChangeType, moveFn: () => { bucket: number; from: number | null; to: number | null }[]): ChangeEvent | null {
+    const frozen = this.holding ? this.selector!.frozen() : null;
     const moves = moveFn();
     if (!moves.length) return null;
     const B = this.selector!.buckets || S.TEAM_HTPM_LEN;
@@ -635,6 +755,7 @@ export class Team {
     const ev: ChangeEvent = {
       type, port: null, buckets: moves.map((m) => ({ bucket: m.bucket, from: this.nameOf(m.from), to: this.nameOf(m.to) })), shares: [...acc.values()],
     };
+    this.addHold(ev, frozen);
     for (const l of this.listeners) l(ev);
     return ev;
   }

@@ -108,7 +108,10 @@ function u16(v: number, what: string): number {
 
 function header(frame: Uint8Array, source: string): DataView {
   frame.set(macBytes(SLOW_PROTOCOLS_MAC, 'destination'), 0);
-  frame.set(macBytes(source, 'source'), 6);
+  const src = macBytes(source, 'source');
+  // 802.3 3.2.3: a source address is an individual address
+  if (src[0] & 1) throw new InvalidArgumentError(`Expected source to be an individual (unicast) MAC address, got the group address ${source}`);
+  frame.set(src, 6);
   const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   v.setUint16(12, SLOW_PROTOCOLS_ETHERTYPE);
   return v;

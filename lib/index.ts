@@ -98,6 +98,7 @@ export {
   UnsupportedLinkTypeError,
   BufferStateError,
   BackendUnavailableError,
+  PduFormatError,
   type ErrorCode,
 } from './errors.js';
 export type { BackendName } from './backend.js';
@@ -110,3 +111,44 @@ export const backend = activeBackend.name;
  * asking for what cannot be had, that (every call then throws it).
  */
 export const backendError: Error | null = backendChoiceError ?? nativeLoadError;
+export {
+  Lacp,
+  formatLacpStatus,
+  DEFAULT_TIMERS,
+  MAX_TX_PER_PERIOD,
+  type LacpOptions,
+  type LacpPortOptions,
+  type LacpRate,
+  type LacpActivity,
+  type AggregatorSelection,
+  type NoPartner,
+  type LacpTimers,
+  type LacpStatus,
+  type LacpPortStatus,
+  type LacpPortCounters,
+  type LacpStateEvent,
+  type LacpReleaseEvent,
+  type RxState,
+  type MuxState,
+  type PeriodicState,
+  type Selected,
+} from './lacp/lacp.js';
+export {
+  encodeLacpdu,
+  encodeMarker,
+  decodeSlowFrame,
+  stateFromByte,
+  stateToByte,
+  stateNames,
+  STATE,
+  SLOW_PROTOCOLS_ETHERTYPE,
+  SLOW_PROTOCOLS_MAC,
+  SLOW_FRAME_LENGTH,
+  type LacpInfo,
+  type Lacpdu,
+  type MarkerPdu,
+  type SlowPdu,
+  type SlowFrame,
+  type PortState,
+  type StateBit,
+} from './lacp/codec.js';

@@ -459,7 +459,7 @@ export class Team {
     if (this.holdScratch.length < n) this.holdScratch = new Uint16Array(n);
     const old = this.holdScratch;
     for (const h of this.holds) {
-      this.run(batch, h.spec, h.table, this.stats, old);
+      this.run(batch, h.spec, h.table, null, old);  // no counters: a what-if
       for (let i = 0; i < n; i++) {
         const p = o[i];
         if (p === HOLD || p === old[i] || !h.from.has(old[i])) continue;
@@ -595,7 +595,7 @@ export class Team {
     return o;
   }
 
-  private run(batch: FrameBatch, spec: Uint32Array, table: Uint32Array, stats: Float64Array, o: Uint16Array): void {
+  private run(batch: FrameBatch, spec: Uint32Array, table: Uint32Array, stats: Float64Array | null, o: Uint16Array): void {
     const r = this.backend.select(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, batch.count,
       this.policy.spec, this.policy.tables, spec, table, stats, o);
     if (r >= 0) throw boundsError(batch, r);

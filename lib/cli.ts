@@ -12,6 +12,7 @@ import { fromRecord, walkRecord, type Dissection } from './dissect.js';
 import { LaghashError } from './errors.js';
 import { hashBatch, selectBatch } from './hash.js';
 import { formatHtml, formatText } from './report.js';
+import { formatLacpCapture, lacpFromCapture } from './lacp/capture-report.js';
 import { activeBackend, backendChoiceError, nativeLoadError } from './native.js';
 import { policy, policyNames } from './policy.js';
 import { PORT_LIMIT, W_SLOTS } from './spec.js';
@@ -30,6 +31,7 @@ Usage:
                   [--json] [--report FILE.html] [--max-flows N]
   laghash hash [CAPTURE] [--policy NAME] [--ports N]
   laghash dissect [CAPTURE]
+  laghash lacp CAPTURE [--json]
   laghash policies
   laghash --help | --version
   laghash COMMAND --help
@@ -85,6 +87,17 @@ Columns hold comma-joined values, outermost first (like tshark's -E
 occurrence=a); "-" when absent. Columns: frame, status, eth.dst, eth.src,
 eth.type, vlan (TPID:VID), mpls.label, ip.version, ip.src, ip.dst, ip.proto,
 ip.frag (more:offset), src.port, dst.port, icmp (type:code[:id]), tunnel.`,
+  lacp: `laghash lacp CAPTURE [--json]
+
+LACP as the capture shows it: every Slow Protocols frame (LACPDUs and
+Marker PDUs) grouped by the port that sent it (source MAC), with the last
+actor and partner information (system priority and id, key, port priority
+and number, state bits by name), how often the port sends (fast: every
+second; slow: every 30 s), every change of its actor state, the aggregates
+the actors declare, and each marker with its response and latency.
+Malformed PDUs are listed with the field that is wrong.
+
+  --json   the same as JSON on stdout`,
   policies: `laghash policies
 
 Lists the policy names laghash knows.`,
@@ -191,6 +204,14 @@ async function cmdDissect(args: string[]): Promise<void> {
     await out.line(dissectRow(i + 1, fromRecord(f, walkRecord(activeBackend, f, batch.linkTypeOf(i), rec))));
   }
   await out.flush();
+}
+
+async function cmdLacp(args: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } }, allowPositionals: true });
+  if (values.help) return void console.log(COMMAND_HELP.lacp);
+  if (positionals.length !== 1) throw new UsageError(`lacp takes one capture file, got ${positionals.length}`);
+  const report = lacpFromCapture(loadBatch(positionals[0]));
+  process.stdout.write(values.json ? JSON.stringify(report, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2) + '\n' : formatLacpCapture(report, positionals[0]));
 }
 
 function intOption(v: string | undefined, name: string, lo: number, hi: number): number | undefined {
@@ -306,6 +327,9 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       case 'dissect':
         await cmdDissect(rest);
+        return 0;
+      case 'lacp':
+        await cmdLacp(rest);
         return 0;
       case 'policies':
         if (rest.includes('--help') || rest.includes('-h')) console.log(COMMAND_HELP.policies);

@@ -11,6 +11,13 @@ import { FrameBatch } from '../lib/batch.js';
 import { HOLD, NO_PORT, Team } from '../lib/team.js';
 import { LaghashError } from '../lib/errors.js';
 import { Sim, distributing, type SimSystem } from './helpers/lacp-sim.js';
+import { pcap } from './helpers/pcap.js';
+import { lacpFromCapture } from '../lib/lacp/capture-report.js';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const T = DEFAULT_TIMERS;
 const MAC_A = '02:00:00:00:00:0a', MAC_B = '02:00:00:00:00:0b', MAC_C = '02:00:00:00:00:0c';
@@ -369,5 +376,58 @@ describe('status', () => {
       { system: MAC_A, ports: ['a'], timers: { fastPeriodic: -1 } },
     ];
     for (const o of bad) expect(() => new Lacp(o as never)).toThrow(LaghashError);
+  });
+});
+
+describe('laghash lacp on a capture', () => {
+  /** Every Slow Protocols frame both systems sent, in time order, as a pcap with their simulated times. */
+  function capture(...systems: SimSystem[]): Uint8Array {
+    const all = systems.flatMap((s) => [...s.sent.values()].flat()).sort((a, b) => a.at - b.at);
+    return pcap(all.map((x) => ({ sec: Math.floor(x.at / 1000), frac: (x.at % 1000) * 1000, data: x.frame })));
+  }
+
+  it('reports ports, rates, state changes, aggregates and markers with their responses', () => {
+    const { sim, A, B, links } = pair(2, { rate: 'fast', markers: true }, { rate: 'slow' }, [5, 1]);
+    sim.setCarrier(links[1], false);
+    sim.at(5000, () => sim.setCarrier(links[1], true));
+    sim.run(120_000);
+    const r = lacpFromCapture(FrameBatch.fromCapture(capture(A, B)));
+    expect(r.malformed).toEqual([]);
+    expect(r.ports.map((p) => p.port).sort()).toEqual([`${MAC_A}/1`, `${MAC_A}/2`, `${MAC_B}/1`, `${MAC_B}/2`]);
+    const a = r.ports.find((p) => p.port === `${MAC_A}/1`)!, b = r.ports.find((p) => p.port === `${MAC_B}/1`)!;
+    // A asked for fast: B sends every second; B asked for slow: A every 30 s
+    expect([b.rate, b.askedRate]).toEqual(['fast', 'fast']);
+    expect([a.rate, a.askedRate]).toEqual(['slow', 'slow']);
+    expect(a.interval).toBeCloseTo(30, 1);
+    expect(b.interval).toBeCloseTo(1, 1);
+    expect(a.changes.length).toBeGreaterThan(0);
+    expect(r.aggregates).toContainEqual(expect.objectContaining({ system: MAC_A, partnerSystem: MAC_B, ports: [`${MAC_A}/1`, `${MAC_A}/2`] }));
+    expect(b.markerResponses).toBe(1);
+    expect(a.markerInformation).toBe(1);
+    expect(r.markers).toHaveLength(1);
+    expect(r.markers[0].responseFrame).not.toBeNull();
+    expect(r.markers[0].latency * 1000).toBeCloseTo(5, 6);  // frames are stamped when sent: the 5 ms link, one way
+  });
+
+  const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+  it.skipIf(!existsSync(cli))('prints it as text and JSON (laghash lacp)', () => {
+    const { sim, A, B } = pair(2, { rate: 'fast' }, { rate: 'fast' });
+    sim.run(10_000);
+    const dir = mkdtempSync(join(tmpdir(), 'laghash-lacp-'));
+    try {
+      const file = join(dir, 'lacp.pcap');
+      writeFileSync(file, capture(A, B));
+      const text = spawnSync(process.execPath, [cli, 'lacp', file], { encoding: 'utf8' });
+      expect(text.status).toBe(0);
+      expect(text.stdout).toContain(`port ${MAC_A}/1:`);
+      expect(text.stdout).toMatch(/state activity timeout aggregation synchronization collecting distributing/);
+      const json = spawnSync(process.execPath, [cli, 'lacp', file, '--json'], { encoding: 'utf8' });
+      expect(JSON.parse(json.stdout).ports).toHaveLength(4);
+      const none = spawnSync(process.execPath, [cli, 'lacp'], { encoding: 'utf8' });
+      expect(none.status).toBe(2);
+      expect(none.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

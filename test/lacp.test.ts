@@ -157,6 +157,32 @@ describe('failure detection', () => {
   }
 });
 
+describe('port_moved', () => {
+  it('a partner port recabled to another of our ports clears the old port (port_moved, 5.4.12)', () => {
+    const sim = new Sim();
+    const A = sim.system('A', { system: MAC_A, ports: ports(3), rate: 'fast' }, { ports: ports(3) });
+    const B = sim.system('B', { system: MAC_B, ports: ports(2), rate: 'fast' });
+    const l0 = sim.connect(A, 'eth0', B, 'eth0');
+    sim.connect(A, 'eth1', B, 'eth1');
+    sim.run(5000);
+    expect(A.lacp.status().ports[0].partner).toMatchObject({ system: MAC_B, port: 1 });
+    // B's eth0 moves from A's eth0 to A's eth2
+    sim.setCarrier(l0, false);
+    expect(A.lacp.status().ports[0].partner).toMatchObject({ system: MAC_B, port: 1 });  // PORT_DISABLED keeps it
+    sim.links.splice(sim.links.indexOf(l0), 1);
+    const l2 = sim.connect(A, 'eth2', B, 'eth0');
+    B.lacp.setPortUp('eth0', true);
+    A.lacp.setPortUp('eth2', true);
+    sim.run(sim.now + 5000);
+    const st = A.lacp.status();
+    expect(st.ports[0].partner.system).toBe('00:00:00:00:00:00');  // INITIALIZE: recordDefault
+    expect(st.ports[0].rx).toBe('port-disabled');
+    expect(st.ports[2].partner).toMatchObject({ system: MAC_B, port: 1 });
+    expect(distributing(A)).toEqual(['eth1', 'eth2']);
+    expect(l2.carrier).toBe(true);
+  });
+});
+
 describe('configuration changes', () => {
   it('a key change moves the port to another aggregator; restoring it brings it back', () => {
     const { sim, A, B } = pair(3, { rate: 'fast' }, { rate: 'fast' });

@@ -923,6 +923,7 @@ export class Lacp {
   /** Marker generator: a team change holds conversations leaving a port; a marker on that port ends the hold. */
   private onTeamChange(ev: ChangeEvent): void {
     if (!ev.hold) return;
+    this.now = Math.max(this.now, this.clock());
     const hold = ev.hold.id;
     let sent = 0;
     for (const name of ev.hold.from) {
@@ -936,6 +937,7 @@ export class Lacp {
       this.transmit(p, encodeMarker(p.mac, { type: 'marker-information', requesterPort: p.number, requesterSystem: this.system, transactionId }));
     }
     if (!sent) this.team!.release(hold, 'response');
+    this.schedule();  // the marker timeout, when the change came from outside run()
   }
 
   private markerResponse(p: Port, pdu: MarkerPdu): void {

@@ -3,13 +3,15 @@
  * TypeScript, one call into the active backend, typed errors from its status.
  */
 import type { Backend } from './backend.js';
-import { FrameBatch } from './batch.js';
-import { BufferStateError, FrameBoundsError, InvalidArgumentError, describe } from './errors.js';
+import { FrameBatch, boundsError, checkBatch } from './batch.js';
+import { BufferStateError, InvalidArgumentError, describe } from './errors.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, type Policy, type PolicyOptions } from './policy.js';
 import { SelectorState, checkWeight, selectorOptions, type SelectorOptions } from './selectors.js';
 import * as S from './spec.js';
-import { checkInt, checkObject, checkTyped } from './validate.js';
+import { checkBackend, checkInt, checkObject, checkOptions, checkTyped, isDetached } from './validate.js';
+
+export { boundsError };
 
 export type PolicyLike = string | PolicyOptions | Policy;
 
@@ -43,11 +45,31 @@ const staticCache = new Map<string, CompiledSelector>();
 /** { ports: n }: modulo over ports 0 .. n - 1; { kind, ports, weights? }: that selector over those ports. */
 export function compileSelector(s: SelectorLike): CompiledSelector {
   const o = checkObject(s, 'selector');
-  if (o.kind === undefined && typeof o.ports === 'number') return moduloSelector(checkInt(o.ports, 1, S.PORT_LIMIT, 'ports'));
-  const key = JSON.stringify([o.kind, o.ports, o.weights, o.buckets]);
+  if (o.kind === undefined) {
+    for (const k of Object.keys(o))
+      if (k !== 'ports')
+        throw new InvalidArgumentError(`Expected a selector without kind to be { ports: n } (modulo, no weights), got option ${JSON.stringify(k)}; give a kind for more`);
+    return moduloSelector(checkInt(o.ports, 1, S.PORT_LIMIT, 'ports'));
+  }
+  checkOptions(o, ['kind', 'ports', 'weights', 'buckets', 'idleTimer', 'unbalancedTimer'], 'selector options');
+  // checked before the cache is consulted: the key is made of checked values only
+  const opts = selectorOptions({ kind: o.kind, buckets: o.buckets, idleTimer: o.idleTimer, unbalancedTimer: o.unbalancedTimer } as SelectorOptions);
+  let names: string[];
+  if (typeof o.ports === 'number') names = Array.from({ length: checkInt(o.ports, 1, S.PORT_LIMIT, 'ports') }, (_, i) => String(i));
+  else if (Array.isArray(o.ports) && o.ports.length >= 1 && o.ports.length <= S.PORT_LIMIT && o.ports.every((n) => typeof n === 'string'))
+    names = [...(o.ports as string[])];
+  else throw new InvalidArgumentError(`Expected ports to be a port count or an array of 1..${S.PORT_LIMIT} names, got ${describe(o.ports)}`);
+  if (new Set(names).size !== names.length) throw new InvalidArgumentError('Expected port names to be distinct');
+  if (o.weights !== undefined && (!Array.isArray(o.weights) || o.weights.length !== names.length))
+    throw new InvalidArgumentError(`Expected weights to be an array of ${names.length} integers, got ${describe(o.weights)}`);
+  const given = o.weights as unknown[] | undefined;
+  const weights = names.map((_, i) => (given === undefined ? 1 : checkWeight(given[i])));
+  if ((opts.kind === 'modulo' || opts.kind === 'team') && weights.some((w) => w !== 1))
+    throw new InvalidArgumentError(`Expected no weights with the ${opts.kind} selector: it cannot honour weights; use table, resilient or rendezvous`);
+  const key = JSON.stringify([opts.kind, opts.buckets, names, weights]);
   let c = staticCache.get(key);
   if (!c) {
-    c = staticSelector(o as unknown as StaticSelector);
+    c = staticSelector(opts, names, weights);
     if (staticCache.size >= 64) staticCache.clear();
     staticCache.set(key, c);
   }
@@ -69,39 +91,16 @@ function moduloSelector(ports: number): CompiledSelector {
   return c;
 }
 
-function staticSelector(o: StaticSelector): CompiledSelector {
-  const opts = selectorOptions({ kind: o.kind, buckets: o.buckets });
-  let names: string[];
-  if (typeof o.ports === 'number') names = Array.from({ length: checkInt(o.ports, 1, S.PORT_LIMIT, 'ports') }, (_, i) => String(i));
-  else if (Array.isArray(o.ports) && o.ports.length >= 1 && o.ports.length <= S.PORT_LIMIT && o.ports.every((n) => typeof n === 'string'))
-    names = [...o.ports];
-  else throw new InvalidArgumentError(`Expected ports to be a port count or an array of 1..${S.PORT_LIMIT} names, got ${describe(o.ports)}`);
-  if (new Set(names).size !== names.length) throw new InvalidArgumentError('Expected port names to be distinct');
-  if (o.weights !== undefined && (!Array.isArray(o.weights) || o.weights.length !== names.length))
-    throw new InvalidArgumentError(`Expected weights to be an array of ${names.length} integers, got ${describe(o.weights)}`);
-  const weights = names.map((_, i) => (o.weights === undefined ? 1 : checkWeight(o.weights[i])));
-  if ((opts.kind === 'modulo' || opts.kind === 'team') && weights.some((w) => w !== 1))
-    throw new InvalidArgumentError(`The ${opts.kind} selector cannot honour weights; use table, resilient or rendezvous`);
+function staticSelector(opts: Required<SelectorOptions>, names: string[], weights: number[]): CompiledSelector {
   const state = new SelectorState(opts, names.length);
   state.update(names.map((name, id) => ({ id, name, weight: weights[id], usable: true, enabledSeq: id })), 0, null);
   return Object.freeze({ ...state.frozen(), stats: null });
-}
-
-function checkBatch(batch: unknown): FrameBatch {
-  if (!(batch instanceof FrameBatch)) throw new InvalidArgumentError(`Expected a FrameBatch, got ${describe(batch)}`);
-  return batch;
 }
 
 function checkOut<T extends Uint32Array | Uint16Array>(out: unknown, ctor: Uint32ArrayConstructor | Uint16ArrayConstructor, count: number): T {
   const o = checkTyped<T>(out, ctor, 'out');
   if (o.length < count) throw new InvalidArgumentError(`Expected out to have room for ${count} results, got length ${o.length}`);
   return o;
-}
-
-/** The error for frame i of batch lying outside its data buffer. */
-export function boundsError(batch: FrameBatch, i: number): FrameBoundsError {
-  const off = batch.offsets ? batch.offsets[i] : i * batch.stride;
-  return new FrameBoundsError(i, `Expected every frame inside the data buffer (${batch.data.length} bytes); frame ${i} has offset ${off} and length ${batch.lengths[i]}`);
 }
 
 /** hashBatch through a given backend. */
@@ -167,8 +166,9 @@ export class BoundBatch<T extends Uint32Array | Uint16Array = Uint32Array> {
   private readonly outLength: number;
 
   constructor(backend: Backend, batch: FrameBatch, p: PolicyLike, options: BindOptions = {}) {
+    checkBackend(backend);
     checkBatch(batch);
-    checkObject(options, 'options');
+    checkOptions(options, ['selector', 'out'], 'options');
     this.batch = batch;
     this.policy = compilePolicy(p);
     const sel = options.selector === undefined ? null : compileSelector(options.selector);
@@ -185,14 +185,15 @@ export class BoundBatch<T extends Uint32Array | Uint16Array = Uint32Array> {
 
   /** Hash (or select) frames [start, start + count) into out; returns out. */
   run(start: number, count: number): T {
-    if (!(start >= 0 && count >= 0 && start + count <= this.frameCount && Number.isInteger(start) && Number.isInteger(count)))
-      throw new InvalidArgumentError(`Expected start and count integers with start + count <= ${this.frameCount}, got ${describe(start)} and ${describe(count)}`);
+    checkInt(start, 0, this.frameCount, 'start');
+    checkInt(count, 0, this.frameCount - start, `count (frames from start ${start} of ${this.frameCount})`);
     // Every array the native side holds must still have the length it was
     // bound with: a detached one reads as length 0 (its memory may be gone).
     const b = this.batch;
     if (b.data.length !== this.dataLength || b.lengths.length !== this.frameCount || this.out.length !== this.outLength ||
-        (b.offsets !== null && b.offsets.length !== this.frameCount) || (b.linkTypes !== null && b.linkTypes.length !== this.frameCount))
-      throw new BufferStateError('An array bound by bindBatch() (data, offsets, lengths, link types or out) was detached since');
+        (b.offsets !== null && b.offsets.length !== this.frameCount) || (b.linkTypes !== null && b.linkTypes.length !== this.frameCount) ||
+        (this.dataLength === 0 && isDetached(b.data.buffer)) || (this.outLength === 0 && isDetached(this.out.buffer)))
+      throw new BufferStateError('Expected the arrays bound by bindBatch() (data, offsets, lengths, link types, out) to be live, got one detached since binding');
     const r = this.fn(start, count);
     if (r >= 0) throw boundsError(this.batch, r);
     return this.out;

@@ -151,6 +151,8 @@ const RSS_L4: Record<'tcp' | 'udp' | 'sctp', number> = { tcp: S.R_TCP, udp: S.R_
 
 const cache = new Map<string, Policy>();
 const CACHE_MAX = 256;
+/** Every policy compile() made: only these reach a backend as they are. */
+const compiled = new WeakSet<Policy>();
 
 /**
  * Compile a policy from a name, a name with a query of options, or an
@@ -165,9 +167,12 @@ export function policy(p: string | PolicyOptions | Policy): Policy {
     cache.set(p, compiled);
     return compiled;
   }
-  if (isPolicy(p)) return p;
-  if (p === null || typeof p !== 'object' || typeof (p as { name?: unknown }).name !== 'string')
+  if (compiled.has(p as Policy)) return p as Policy;
+  if (p === null || typeof p !== 'object' || Array.isArray(p) || typeof (p as { name?: unknown }).name !== 'string')
     throw new InvalidArgumentError(`Expected a policy name, options object or compiled policy, got ${describe(p)}`);
+  // a compiled policy laghash did not make (a copy, another copy of the module, a forgery):
+  // compiled again from its canonical name, so no spec reaches a backend unchecked
+  if (isPolicy(p)) return policy(p.name);
   return compile(p);
 }
 
@@ -206,7 +211,7 @@ function parseBool(key: string, v: string): boolean {
 function checkKeys(o: object, allowed: readonly string[]): void {
   for (const k of Object.keys(o)) {
     if (!allowed.includes(k))
-      throw new PolicyOptionError(`Policy ${(o as { name: string }).name} does not take option ${JSON.stringify(k)} (it takes: ${allowed.filter((a) => a !== 'name').join(', ') || 'no options'})`);
+      throw new PolicyOptionError(`Expected the options of policy ${(o as { name: string }).name} among ${allowed.filter((a) => a !== 'name').join(', ') || 'none'}, got an unknown option ${JSON.stringify(k)}`);
   }
 }
 
@@ -242,6 +247,12 @@ function query(base: string, parts: [string, string | undefined][]): string {
 }
 
 function compile(o: PolicyOptions): Policy {
+  const p = compileOptions(o);
+  compiled.add(p);
+  return p;
+}
+
+function compileOptions(o: PolicyOptions): Policy {
   const name = o.name as string;
   if (name in LINUX_KIND) return compileLinux(o as LinuxPolicyOptions);
   if (name in DPDK_KIND) {
@@ -335,7 +346,7 @@ function compileFields(o: FieldPolicyOptions): Policy {
   if (fields.length === 0) throw new PolicyOptionError(`Expected at least one field (${Object.keys(FIELD_BITS).join(', ')})`);
   const hash = oneOf('hash', o.hash, ['murmur3', 'xor'], 'murmur3');
   const tunnel = oneOf('tunnel', o.tunnel, ['outer', 'inner'], 'outer');
-  const seed = o.seed ?? 0;
+  const seed = o.seed === undefined ? 0 : o.seed;
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
     throw new PolicyOptionError(`Expected seed to be an integer in 0..4294967295, got ${describe(seed)}`);
   if (o.symmetric !== undefined && typeof o.symmetric !== 'boolean') throw new PolicyOptionError(`Expected symmetric to be a boolean, got ${describe(o.symmetric)}`);

@@ -40,7 +40,7 @@ import { InvalidArgumentError, OutOfRangeError, describe } from './errors.js';
 import { murmur3_bytes } from './js/murmur3.js';
 import { select_hash, selector_decode, type Selector } from './js/select.js';
 import * as S from './spec.js';
-import { checkInt } from './validate.js';
+import { checkInt, checkOptions } from './validate.js';
 
 export type SelectorKind = 'modulo' | 'team' | 'table' | 'resilient' | 'rendezvous';
 
@@ -88,7 +88,8 @@ const DEFAULT_BUCKETS: Record<SelectorKind, number> = { modulo: 0, team: 0, tabl
 /** Check a selector option object; returns it with defaults filled. */
 export function selectorOptions(o: unknown): Required<SelectorOptions> {
   const v = (typeof o === 'string' ? { kind: o } : o) as Partial<SelectorOptions> | null;
-  if (v === null || typeof v !== 'object') throw new InvalidArgumentError(`Expected a selector name or options, got ${describe(o)}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new InvalidArgumentError(`Expected a selector name or options, got ${describe(o)}`);
+  checkOptions(v, ['kind', 'buckets', 'idleTimer', 'unbalancedTimer'], 'selector options');
   const kinds: SelectorKind[] = ['modulo', 'team', 'table', 'resilient', 'rendezvous'];
   if (!kinds.includes(v.kind as SelectorKind))
     throw new InvalidArgumentError(`Expected selector kind ${kinds.join(', ')}, got ${describe(v.kind)}`);

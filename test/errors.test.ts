@@ -140,8 +140,8 @@ describe.each(backends())('hashBatch / selectBatch arguments (%s)', (_name, back
     data.set(frame, frame.length);
     const b = FrameBatch.packed(data, Uint32Array.from([0, frame.length]), Uint32Array.from([frame.length, frame.length]));
     const bound = new BoundBatch(backend, b, 'linux:layer3+4');
-    expect(code(() => bound.run(1, 2))).toBe('ERR_LAGHASH_INVALID_ARGUMENT');
-    expect(code(() => bound.run(-1, 1))).toBe('ERR_LAGHASH_INVALID_ARGUMENT');
+    expect(code(() => bound.run(1, 2))).toBe('ERR_LAGHASH_OUT_OF_RANGE');
+    expect(code(() => bound.run(-1, 1))).toBe('ERR_LAGHASH_OUT_OF_RANGE');
     expect(code(() => bound.run(0.5, 1))).toBe('ERR_LAGHASH_INVALID_ARGUMENT');
     expect(bound.run(0, 2)[0]).toBe(bound.out[1]);
     structuredClone(data.buffer, { transfer: [data.buffer] });  // detaches data

@@ -24,7 +24,7 @@
  * everything it sent on the old port has left (the marker protocol's use).
  */
 import type { Backend } from './backend.js';
-import { FrameBatch, checkLinkType } from './batch.js';
+import { FrameBatch, checkBatch, checkBounds, checkLinkType } from './batch.js';
 import { InvalidArgumentError, OutOfRangeError, describe } from './errors.js';
 import { boundsError, type PolicyLike } from './hash.js';
 import { conv_base, select_hash } from './js/select.js';
@@ -32,7 +32,9 @@ import { activeBackend } from './native.js';
 import { policy as compilePolicy, type Policy } from './policy.js';
 import { SelectorState, checkWeight, selectorOptions, shareMoves, type SelPort, type SelectorKind, type SelectorOptions } from './selectors.js';
 import * as S from './spec.js';
-import { checkInt, checkObject, checkTyped } from './validate.js';
+import {
+  checkArray, checkBackend, checkBoolean, checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, checkString, checkTyped,
+} from './validate.js';
 
 export type TeamMode = 'balance' | 'lacp' | 'active-backup' | 'round-robin' | 'broadcast' | 'same-port';
 export type Reselect = 'always' | 'better' | 'failure';
@@ -171,6 +173,7 @@ interface Hold {
 }
 
 const MODES: TeamMode[] = ['balance', 'lacp', 'active-backup', 'round-robin', 'broadcast', 'same-port'];
+const TEAM_OPTIONS = ['ports', 'mode', 'policy', 'selector', 'primary', 'reselect', 'packetsPerPort', 'samePort', 'clock'];
 
 export class Team {
   readonly mode: TeamMode;
@@ -204,35 +207,33 @@ export class Team {
 
   /** backend: for tests; the active backend by default. */
   constructor(options: TeamOptions, backend: Backend = activeBackend) {
-    checkObject(options, 'team options');
-    this.backend = backend;
-    this.mode = options.mode ?? 'balance';
-    if (!MODES.includes(this.mode)) throw new InvalidArgumentError(`Expected mode ${MODES.join(', ')}, got ${describe(options.mode)}`);
-    this.policy = compilePolicy(options.policy ?? 'linux:layer2');
-    this.clock = options.clock ?? Date.now;
-    if (typeof this.clock !== 'function') throw new InvalidArgumentError(`Expected clock to be a function, got ${describe(options.clock)}`);
-    if (!Array.isArray(options.ports)) throw new InvalidArgumentError(`Expected ports to be an array, got ${describe(options.ports)}`);
-    this.capacity = Math.max(4, options.ports.length);
-    this.primary = options.primary ?? null;
-    this.reselect = options.reselect ?? 'always';
-    if (!['always', 'better', 'failure'].includes(this.reselect)) throw new InvalidArgumentError(`Expected reselect always, better or failure, got ${describe(options.reselect)}`);
+    checkOptions(options, TEAM_OPTIONS, 'team options');
+    this.backend = checkBackend(backend);
+    this.mode = options.mode === undefined ? 'balance' : checkOneOf(options.mode, MODES, 'mode');
+    this.policy = compilePolicy(options.policy === undefined ? 'linux:layer2' : options.policy);
+    this.clock = options.clock === undefined ? Date.now : checkFunction(options.clock, 'clock');
+    const ports = checkArray(options.ports, 'ports');
+    if (ports.length > S.PORT_LIMIT) throw new OutOfRangeError(`Expected at most ${S.PORT_LIMIT} ports in a team, got ${ports.length}`);
+    this.capacity = Math.max(4, ports.length);
+    this.primary = options.primary === undefined ? null : checkString(options.primary, 'primary');
+    this.reselect = options.reselect === undefined ? 'always' : checkOneOf(options.reselect, ['always', 'better', 'failure'] as const, 'reselect');
     this.ppp = options.packetsPerPort === undefined ? 1 : checkInt(options.packetsPerPort, 1, 0xffffffff, 'packetsPerPort');
     const balance = this.mode === 'balance' || this.mode === 'lacp';
-    this.selector = balance ? new SelectorState(selectorOptions(options.selector ?? 'modulo'), this.capacity) : null;
-    if (!balance && options.selector !== undefined) throw new InvalidArgumentError(`A selector applies to modes balance and lacp, not ${this.mode}`);
-    this.conv = this.mode === 'same-port' ? this.makeConversations(options.samePort ?? {}) : null;
+    if (!balance && options.selector !== undefined)
+      throw new InvalidArgumentError(`Expected no selector in mode ${this.mode} (a selector applies to modes balance and lacp), got ${describe(options.selector)}`);
+    this.selector = balance ? new SelectorState(selectorOptions(options.selector === undefined ? 'modulo' : options.selector), this.capacity) : null;
+    this.conv = this.mode === 'same-port' ? this.makeConversations(options.samePort === undefined ? {} : options.samePort) : null;
     this.stats = new Float64Array(2 * this.capacity + (this.selector?.extraStats ?? 0));
     this.rx = new Float64Array(2 * this.capacity);
-    for (const p of options.ports) this.insert(typeof p === 'string' ? { name: p } : p);
+    for (const p of ports) this.insert(typeof p === 'string' ? { name: p } : (p as TeamPortOptions));
     if (this.primary !== null && !this.recs.some((r) => r.name === this.primary))
       throw new InvalidArgumentError(`Expected primary to name a port, got ${describe(this.primary)}`);
     this.refresh();
   }
 
   private makeConversations(o: SamePortOptions) {
-    checkObject(o, 'samePort');
-    const key = o.key ?? 'mac';
-    if (key !== 'mac' && key !== 'flow') throw new InvalidArgumentError(`Expected samePort.key mac or flow, got ${describe(o.key)}`);
+    checkOptions(o, ['key', 'capacity', 'maxIdle'], 'samePort');
+    const key = o.key === undefined ? 'mac' : checkOneOf(o.key, ['mac', 'flow'] as const, 'samePort.key');
     const capacity = o.capacity === undefined ? 65536 : checkInt(o.capacity, S.CONV_WAYS, 1 << 24, 'samePort.capacity');
     if (capacity & (capacity - 1)) throw new OutOfRangeError(`Expected samePort.capacity to be a power of two, got ${capacity}`);
     const maxIdle = o.maxIdle === undefined ? 300_000 : checkInt(o.maxIdle, 0, 0x7fffffff, 'samePort.maxIdle');
@@ -267,6 +268,7 @@ export class Team {
 
   /** A port by id (as selectBatch returns them). */
   port(id: number): TeamPort | undefined {
+    if (typeof id !== 'number' || !Number.isInteger(id)) throw new InvalidArgumentError(`Expected a port id (an integer), got ${describe(id)}`);
     const r = this.recs.find((x) => x.id === id);
     return r && this.view(r);
   }
@@ -291,19 +293,19 @@ export class Team {
   }
 
   private insert(o: TeamPortOptions): PortRec {
-    checkObject(o, 'port');
+    checkOptions(o, ['name', 'weight', 'up', 'distributing'], 'port');
     if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError(`Expected a port name (a non-empty string), got ${describe(o.name)}`);
-    if (this.recs.some((r) => r.name === o.name)) throw new InvalidArgumentError(`A port named ${JSON.stringify(o.name)} is already in the team`);
-    if (this.recs.length >= S.PORT_LIMIT) throw new OutOfRangeError(`A team has at most ${S.PORT_LIMIT} ports`);
+    if (this.recs.some((r) => r.name === o.name)) throw new InvalidArgumentError(`Expected a port name not already in the team, got ${JSON.stringify(o.name)}`);
+    if (this.recs.length >= S.PORT_LIMIT) throw new OutOfRangeError(`Expected at most ${S.PORT_LIMIT} ports in a team, got one more`);
+    // every check before anything changes
+    const weight = o.weight === undefined ? 1 : checkWeight(o.weight);
+    const up = o.up === undefined ? true : bool(o.up, 'up');
+    const distributing = o.distributing === undefined ? false : bool(o.distributing, 'distributing');
     const used = new Set(this.recs.map((r) => r.id));
     let id = 0;
     while (used.has(id)) id++;
     if (id >= this.capacity) this.grow(Math.max(id + 1, this.capacity * 2));
-    const r: PortRec = {
-      id, name: o.name, weight: o.weight === undefined ? 1 : checkWeight(o.weight),
-      up: o.up === undefined ? true : bool(o.up, 'up'), distributing: o.distributing === undefined ? false : bool(o.distributing, 'distributing'),
-      enabledSeq: this.seq++,
-    };
+    const r: PortRec = { id, name: o.name, weight, up, distributing, enabledSeq: this.seq++ };
     this.recs.push(r);
     return r;
   }
@@ -398,8 +400,8 @@ export class Team {
   on(event: 'change', listener: Listener): () => void;
   on(event: 'release', listener: ReleaseListener): () => void;
   on(event: 'change' | 'release', listener: Listener | ReleaseListener): () => void {
-    if ((event !== 'change' && event !== 'release') || typeof listener !== 'function')
-      throw new InvalidArgumentError(`Expected on('change' or 'release', listener), got ${describe(event)}`);
+    checkOneOf(event, ['change', 'release'], 'event');
+    checkFunction(listener, 'listener');
     if (event === 'change') {
       const l = listener as Listener;
       this.listeners.push(l);
@@ -560,9 +562,11 @@ export class Team {
 
   /** The port of every frame (out[i] for frame i): a port id, NO_PORT or, in broadcast mode, BROADCAST. */
   selectBatch(batch: FrameBatch, out?: Uint16Array): Uint16Array {
-    if (!(batch instanceof FrameBatch)) throw new InvalidArgumentError(`Expected a FrameBatch, got ${describe(batch)}`);
+    checkBatch(batch);
     const o = out === undefined ? new Uint16Array(batch.count) : checkTyped<Uint16Array>(out, Uint16Array, 'out');
     if (o.length < batch.count) throw new InvalidArgumentError(`Expected out to have room for ${batch.count} ports, got length ${o.length}`);
+    // the modes that do not hash check the frames too: no frame outside data is sent or counted
+    if (this.mode === 'active-backup' || this.mode === 'broadcast' || this.mode === 'round-robin') checkBounds(batch);
     switch (this.mode) {
       case 'balance': case 'lacp': {
         const sel = this.selector!;
@@ -640,13 +644,15 @@ export class Team {
    * port; in same-port mode each frame's conversation moves to its arrival port.
    */
   receive(batch: FrameBatch, arrival: Uint16Array | readonly number[]): void {
-    if (!(batch instanceof FrameBatch)) throw new InvalidArgumentError(`Expected a FrameBatch, got ${describe(batch)}`);
-    const a = arrival instanceof Uint16Array ? arrival : Array.isArray(arrival) ? Uint16Array.from(arrival) : null;
-    if (!a) throw new InvalidArgumentError(`Expected arrival ports as a Uint16Array or an array of port ids, got ${describe(arrival)}`);
-    if (a.length < batch.count) throw new InvalidArgumentError(`Expected an arrival port for each of the ${batch.count} frames, got ${a.length}`);
+    checkBatch(batch);
+    if (!Array.isArray(arrival)) checkTyped(arrival, Uint16Array, 'arrival (a Uint16Array or an array of port ids)');
+    const given = arrival as ArrayLike<unknown>;
+    if (given.length < batch.count) throw new InvalidArgumentError(`Expected an arrival port for each of the ${batch.count} frames, got ${given.length}`);
     const ids = new Set(this.recs.map((r) => r.id));
     for (let i = 0; i < batch.count; i++)
-      if (!ids.has(a[i])) throw new InvalidArgumentError(`Expected frame ${i}'s arrival port to be a port id of this team, got ${a[i]}`);
+      if (!ids.has(given[i] as number)) throw new InvalidArgumentError(`Expected frame ${i}'s arrival port to be a port id of this team, got ${describe(given[i])}`);
+    const a = arrival instanceof Uint16Array ? arrival : Uint16Array.from(arrival);
+    if (!this.conv) checkBounds(batch);
     if (this.conv) {
       const c = this.conv;
       c.spec[S.SEL_NOW] = this.now();
@@ -721,13 +727,12 @@ export class Team {
    * A resilient selector balances by its own rules (tick()).
    */
   rebalance(options: RebalanceOptions = {}): ChangeEvent | null {
-    checkObject(options, 'rebalance options');
+    checkOptions(options, ['minBytes'], 'rebalance options');
     const sel = this.selector;
     const kind = sel?.options.kind;
     if (!sel || (kind !== 'table' && kind !== 'team'))
-      throw new InvalidArgumentError(`rebalance needs a table or team selector in balance or lacp mode (this team: ${this.mode}${sel ? `, ${kind}` : ''})`);
-    const minBytes = options.minBytes ?? 100_000;
-    if (!(minBytes >= 0)) throw new OutOfRangeError(`Expected minBytes >= 0, got ${minBytes}`);
+      throw new InvalidArgumentError(`Expected a team with a table or team selector (balance or lacp mode) to rebalance, got one in mode ${this.mode}${sel ? ` with the ${kind} selector` : ''}`);
+    const minBytes = options.minBytes === undefined ? 100_000 : checkNumber(options.minBytes, 0, Number.MAX_VALUE, 'minBytes');
     const bytes = this.stats.subarray(2 * this.capacity);
     const usable = this.recs.filter((r) => this.usable(r));
     if (kind === 'team') {
@@ -832,6 +837,5 @@ export class Team {
 }
 
 function bool(v: unknown, what: string): boolean {
-  if (typeof v !== 'boolean') throw new InvalidArgumentError(`Expected ${what} to be true or false, got ${describe(v)}`);
-  return v;
+  return checkBoolean(v, what);
 }

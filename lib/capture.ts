@@ -20,7 +20,8 @@
  * CaptureStreamParser).
  */
 
-import { BufferStateError, CaptureFormatError, InvalidArgumentError, describe } from './errors.js';
+import { BufferStateError, CaptureFormatError, InvalidArgumentError } from './errors.js';
+import { checkBoolean, checkTyped } from './validate.js';
 
 /** LINKTYPE_ETHERNET: IEEE 802.3 Ethernet frames. */
 export const LINKTYPE_ETHERNET = 1;
@@ -162,13 +163,12 @@ function unitsFromTsresol(value: number): number {
   return value & 0x80 ? 2 ** (value & 0x7f) : 10 ** value;
 }
 
+/** A Uint8Array over a plain, fixed-length, live ArrayBuffer (the frames are views into it), of at most 2^32 - 1 bytes. */
 function requireUint8Array(value: unknown, name: string): asserts value is Uint8Array {
-  if (!(value instanceof Uint8Array)) {
-    throw new InvalidArgumentError(`Expected ${name} to be a Uint8Array, got ${describe(value)}`);
-  }
-  if (value.length > MAX_BUFFER_LENGTH) {
+  checkTyped(value, Uint8Array, name);
+  if ((value as Uint8Array).length > MAX_BUFFER_LENGTH) {
     throw new InvalidArgumentError(
-      `Expected ${name} to hold at most ${MAX_BUFFER_LENGTH} bytes (offsets are Uint32), got ${value.length}; use CaptureStreamParser`,
+      `Expected ${name} to hold at most ${MAX_BUFFER_LENGTH} bytes (offsets are Uint32), got ${(value as Uint8Array).length}; use CaptureStreamParser`,
     );
   }
 }
@@ -798,6 +798,7 @@ export class CaptureScanner {
    */
   scan(buf: Uint8Array, reuse = false): { capture: Capture; consumed: number } {
     requireUint8Array(buf, 'buf');
+    checkBoolean(reuse, 'reuse');
     const sink = reuse && this.sink ? this.sink.reset() : new FrameSink((buf.length >>> 7) + 16);
     if (reuse) this.sink = sink;
     const log = new WarningLog();
@@ -811,6 +812,7 @@ export class CaptureScanner {
    * @throws CaptureFormatError if nothing valid was ever seen (no complete file header).
    */
   finish(rest: Uint8Array): Capture {
+    requireUint8Array(rest, 'rest');
     const log = new WarningLog();
     const truncated = rest.length > 0 || !this.state.started;
     if (truncated) log.add(describeLeftover(this.state, rest));

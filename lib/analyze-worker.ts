@@ -21,7 +21,10 @@ export interface ChunkMessage {
 }
 
 /** done: the chunk's buffer goes back to be read into again. */
-export type WorkerReply = { type: 'done'; data: ArrayBuffer } | { type: 'state'; state: AnalyzerState } | { type: 'error'; message: string; code?: string };
+export type WorkerReply =
+  | { type: 'done'; data: ArrayBuffer }
+  | { type: 'state'; state: AnalyzerState }
+  | { type: 'error'; message: string; code?: string; frame?: number; linkType?: number };
 
 const { options, backend } = workerData as { options: ConstructorParameters<typeof Analyzer>[0]; backend: BackendName };
 const port = parentPort!;
@@ -34,7 +37,7 @@ function reply(m: WorkerReply, transfer: ArrayBuffer[] = []): void {
 try {
   analyzer = new Analyzer({ ...options, backend: getBackend(backend) });
 } catch (e) {
-  reply({ type: 'error', message: (e as Error).message, code: (e as { code?: string }).code });
+  reply(errorReply(e));
 }
 
 port.on('message', (m: ChunkMessage | { type: 'finish' }) => {
@@ -53,9 +56,15 @@ port.on('message', (m: ChunkMessage | { type: 'finish' }) => {
       reply({ type: 'state', state }, buffersOf(state));
     }
   } catch (e) {
-    reply({ type: 'error', message: (e as Error).message, code: (e as { code?: string }).code });
+    reply(errorReply(e));
   }
 });
+
+/** An error as a message: its code and the extra fields of its class (frame, linkType). */
+function errorReply(e: unknown): WorkerReply {
+  const x = e as { message?: string; code?: string; frame?: number; linkType?: number };
+  return { type: 'error', message: String(x?.message ?? e), code: x?.code, frame: x?.frame, linkType: x?.linkType };
+}
 
 /** Every typed array's buffer in a state (transferred, not copied). */
 function buffersOf(v: unknown, out: ArrayBuffer[] = []): ArrayBuffer[] {

@@ -20,18 +20,20 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ChunkMessage, WorkerReply } from './analyze-worker.js';
 import type { Backend } from './backend.js';
-import { FrameBatch, SUPPORTED_LINK_TYPES, checkLinkType } from './batch.js';
+import { FrameBatch, SUPPORTED_LINK_TYPES, boundsError, checkBatch, checkLinkType } from './batch.js';
 import { CaptureScanner, parseCapture, type Capture } from './capture.js';
-import { BackendUnavailableError, InvalidArgumentError, LaghashError, OutOfRangeError, describe, type ErrorCode } from './errors.js';
+import { BackendUnavailableError, CaptureFormatError, InvalidArgumentError, LaghashError, OutOfRangeError, describe, errorOf } from './errors.js';
 import { hashBatchWith, type PolicyLike } from './hash.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, policyNames, type Policy } from './policy.js';
 import { FL_NEW_FLOW, FL_NEW_MAC, FL_TUNNEL, type FlowTableArrays } from './js/flows.js';
 import { murmur3_fmix } from './js/murmur3.js';
-import { CountMin, DistinctCounter, HyperLogLog, type DistinctState } from './sketch.js';
+import { COUNT_MIN_CELLS, CountMin, DistinctCounter, HLL_REGISTERS, HyperLogLog, type DistinctState } from './sketch.js';
 import { SelectorState, checkWeight, selectorOptions, type SelPort, type SelectorKind, type SelectorOptions } from './selectors.js';
 import * as S from './spec.js';
-import { checkInt } from './validate.js';
+import {
+  checkArray, checkBackend, checkBoolean, checkFunction, checkInt, checkNumber, checkObject, checkOneOf, checkOptions, checkString, checkTyped,
+} from './validate.js';
 
 export type LoadMeasure = 'frames' | 'bytes';
 
@@ -315,33 +317,32 @@ export class Analyzer {
   private events = new Uint32Array(1);
 
   constructor(options: AnalyzeOptions = {}) {
-    const o = options;
-    if (o === null || typeof o !== 'object') throw new InvalidArgumentError(`Expected analyze options, got ${describe(o)}`);
-    this.backend = o.backend ?? activeBackend;
+    const o = checkOptions(options, ANALYZE_OPTIONS, 'analyze options') as AnalyzeOptions;
+    this.backend = o.backend === undefined ? activeBackend : checkBackend(o.backend);
+    const ports = o.ports === undefined ? undefined : checkInt(o.ports, 1, MAX_PORTS, 'ports');
     if (o.weights !== undefined) {
       if (!Array.isArray(o.weights) || o.weights.length < 1 || o.weights.length > MAX_PORTS)
         throw new InvalidArgumentError(`Expected weights to be a list of 1..${MAX_PORTS} integers, got ${describe(o.weights)}`);
       this.weights = o.weights.map((w) => checkWeight(w));
-      if (o.ports !== undefined && o.ports !== this.weights.length)
-        throw new InvalidArgumentError(`Expected as many weights as ports (${o.ports}), got ${this.weights.length}`);
+      if (ports !== undefined && ports !== this.weights.length)
+        throw new InvalidArgumentError(`Expected as many weights as ports (${ports}), got ${this.weights.length}`);
     } else {
-      this.weights = Array(o.ports === undefined ? 4 : checkInt(o.ports, 1, MAX_PORTS, 'ports')).fill(1);
+      this.weights = Array(ports ?? 4).fill(1);
     }
     this.ports = this.weights.length;
-    this.by = o.by ?? 'bytes';
-    if (this.by !== 'bytes' && this.by !== 'frames') throw new InvalidArgumentError(`Expected by to be bytes or frames, got ${describe(o.by)}`);
-    const fail = o.fail ?? 'each';
+    this.by = o.by === undefined ? 'bytes' : checkOneOf(o.by, ['bytes', 'frames'] as const, 'by');
+    const fail = o.fail === undefined ? 'each' : o.fail;
     if (fail === 'each') this.failPorts = this.weights.map((_, i) => i);
     else if (fail === 'none') this.failPorts = [];
     else if (Array.isArray(fail)) this.failPorts = [...new Set(fail.map((p) => checkInt(p, 0, this.ports - 1, 'failed port')))];
     else throw new InvalidArgumentError(`Expected fail to be each, none or port numbers, got ${describe(fail)}`);
     this.maxFlows = o.maxFlows === undefined ? 1_000_000 : checkInt(o.maxFlows, 1, 2 ** 31 - 1, 'maxFlows');
     const pols = o.policies === undefined ? DEFAULT_POLICIES : o.policies === 'all' ? ALL_POLICIES : o.policies;
-    if (!Array.isArray(pols) || pols.length === 0) throw new InvalidArgumentError(`Expected a list of policies, got ${describe(o.policies)}`);
+    if (!Array.isArray(pols) || pols.length === 0) throw new InvalidArgumentError(`Expected policies to be 'all' or a list of policies, got ${describe(o.policies)}`);
     this.policies = pols.map((p) => compilePolicy(p));
     const unequal = this.weights.some((w) => w !== this.weights[0]);
-    const sels = o.selectors ?? [unequal ? 'table' : 'modulo'];
-    if (!Array.isArray(sels) || sels.length === 0) throw new InvalidArgumentError(`Expected a list of selectors, got ${describe(o.selectors)}`);
+    const sels = o.selectors === undefined ? [unequal ? 'table' : 'modulo'] : o.selectors;
+    if (!Array.isArray(sels) || sels.length === 0) throw new InvalidArgumentError(`Expected selectors to be a list of selectors, got ${describe(o.selectors)}`);
     const selOpts = sels.map((s) => selectorOptions(s));
     this.configs = [];
     for (const policy of this.policies)
@@ -387,16 +388,17 @@ export class Analyzer {
   }
 
   /** Add a batch; wire: each frame's length on the wire (default: its captured length). */
-  add(batch: FrameBatch, wire: Uint32Array = batch.lengths): void {
-    if (!(batch instanceof FrameBatch)) throw new InvalidArgumentError(`Expected a FrameBatch, got ${describe(batch)}`);
-    if (!(wire instanceof Uint32Array) || wire.length < batch.count)
-      throw new InvalidArgumentError(`Expected a Uint32Array of ${batch.count} wire lengths, got ${describe(wire)}`);
+  add(batch: FrameBatch, wire?: Uint32Array): void {
+    checkBatch(batch);
+    if (wire === undefined) wire = batch.lengths;
+    checkTyped(wire, Uint32Array, 'wire');
+    if (wire.length < batch.count) throw new InvalidArgumentError(`Expected wire to hold the wire lengths of the ${batch.count} frames, got ${describe(wire)}`);
     const n = batch.count;
     if (n === 0) return;
     this.scratch(n);
     const be = this.backend, cap = this.cap;
     const bad = be.summarize(batch.data, batch.offsets, batch.stride, batch.lengths, batch.linkType, batch.linkTypes, 0, n, this.summary);
-    if (bad >= 0) throw new LaghashError('ERR_LAGHASH_FRAME_BOUNDS', `Frame ${bad} lies outside the batch's data buffer`);
+    if (bad >= 0) throw boundsError(batch, bad);
     for (const p of this.policies) {
       hashBatchWith(be, batch, p, this.hashes);
       this.configs.forEach((c, ci) => {
@@ -523,9 +525,9 @@ export class Analyzer {
   }
 
   /** Add what another analyzer with the same options counted (exportState()). */
-  mergeState(s: AnalyzerState): void {
+  mergeState(state: AnalyzerState): void {
+    const s = this.checkState(state);
     const C = this.configs.length;
-    if (s.counters.length !== C) throw new InvalidArgumentError(`Expected the state of an analyzer with ${C} configurations, got ${s.counters.length}`);
     s.totals.forEach((v, k) => (this.totals[k] += v));
     this.peakBytes += s.peakBytes;
     this.macPairs.merge(s.macPairs);
@@ -556,6 +558,57 @@ export class Analyzer {
     }
   }
 
+  /** A state exportState() of an analyzer with the same options could have made: checked whole before anything is merged. */
+  private checkState(state: unknown): AnalyzerState {
+    const s = checkObject(state, 'state') as unknown as AnalyzerState;
+    const C = this.configs.length, F = this.failPorts.length, P = this.ports;
+    const typedOf = <T extends Float64Array | Uint32Array | Uint8Array>(v: unknown, ctor: Float64ArrayConstructor | Uint32ArrayConstructor | Uint8ArrayConstructor, what: string, length?: number): T => {
+      const a = checkTyped<T>(v, ctor, what);
+      if (length !== undefined && a.length !== length) throw new InvalidArgumentError(`Expected ${what} to hold ${length} values, got ${a.length}`);
+      return a;
+    };
+    typedOf(s.totals, Float64Array, 'state.totals', 6);
+    checkNumber(s.peakBytes, 0, Number.MAX_VALUE, 'state.peakBytes');
+    for (const k of ['macPairs', 'ipPairs', 'tunnelOuter', 'tunnelInner'] as const) {
+      const d = checkObject(s[k], `state.${k}`);
+      if ('keys' in d) checkKeys(typedOf<Float64Array>(d.keys, Float64Array, `state.${k}.keys`), `state.${k}.keys`);
+      else typedOf(d.registers, Uint8Array, `state.${k}.registers`, HLL_REGISTERS);
+    }
+    const counters = checkArray(s.counters, 'state.counters');
+    if (counters.length !== C) throw new InvalidArgumentError(`Expected the state of an analyzer with ${C} configurations, got ${counters.length}`);
+    counters.forEach((c, ci) => typedOf(c, Float64Array, `state.counters[${ci}]`, this.configs[ci].counters.length));
+    if (s.flows !== null) {
+      const f = checkObject(s.flows, 'state.flows');
+      const n = checkKeys(typedOf<Float64Array>(f.keys, Float64Array, 'state.flows.keys'), 'state.flows.keys').length;
+      typedOf(f.frames, Float64Array, 'state.flows.frames', n);
+      typedOf(f.bytes, Float64Array, 'state.flows.bytes', n);
+      typedOf(f.mac, Uint32Array, 'state.flows.mac', n);
+      typedOf(f.portMask, Uint32Array, 'state.flows.portMask', n * C);
+      typedOf(f.movedMask, Uint32Array, 'state.flows.movedMask', n * C);
+    }
+    if (s.approx !== null) {
+      const a = checkObject(s.approx, 'state.approx');
+      typedOf(a.flowHll, Uint8Array, 'state.approx.flowHll', HLL_REGISTERS);
+      typedOf(a.cm, Float64Array, 'state.approx.cm', COUNT_MIN_CELLS);
+      checkNumber(a.cmTotal, 0, Number.MAX_VALUE, 'state.approx.cmTotal');
+      if (a.largestKey !== null) {
+        const k = checkArray(a.largestKey, 'state.approx.largestKey');
+        if (k.length !== 2) throw new InvalidArgumentError(`Expected state.approx.largestKey to be null or two hash words, got ${describe(k)}`);
+        k.forEach((w, i) => checkInt(w, 0, 0xffffffff, `state.approx.largestKey[${i}]`));
+      }
+      for (const [name, per] of [['portHll', P], ['movedHll', F]] as const) {
+        const list = checkArray(a[name], `state.approx.${name}`);
+        if (list.length !== C) throw new InvalidArgumentError(`Expected state.approx.${name} to hold ${C} configurations, got ${list.length}`);
+        list.forEach((regs, ci) => {
+          const r = checkArray(regs, `state.approx.${name}[${ci}]`);
+          if (r.length !== per) throw new InvalidArgumentError(`Expected state.approx.${name}[${ci}] to hold ${per} sketches, got ${r.length}`);
+          r.forEach((x, j) => typedOf(x, Uint8Array, `state.approx.${name}[${ci}][${j}]`, HLL_REGISTERS));
+        });
+      }
+    }
+    return s;
+  }
+
   private flowTableBytes(): number {
     if (this.table) return this.table.reduce((b, a) => b + a.byteLength, 0);
     let b = this.flowHll!.bytes + this.largest!.bytes;
@@ -565,6 +618,14 @@ export class Analyzer {
 
   /** The figures so far. inputs: what was read, for the report. */
   report(inputs: AnalysisReport['inputs'] = []): AnalysisReport {
+    checkArray(inputs, 'inputs').forEach((x, i) => {
+      const r = checkObject(x, `inputs[${i}]`);
+      checkString(r.file, `inputs[${i}].file`);
+      checkNumber(r.frames, 0, Number.MAX_VALUE, `inputs[${i}].frames`);
+      checkNumber(r.bytes, 0, Number.MAX_VALUE, `inputs[${i}].bytes`);
+      checkBoolean(r.truncated, `inputs[${i}].truncated`);
+      checkArray(r.warnings, `inputs[${i}].warnings`).forEach((w, j) => checkString(w, `inputs[${i}].warnings[${j}]`));
+    });
     const t = this.table, exact = t !== null, C = this.configs.length, measureBytes = this.by === 'bytes';
     const size = t ? t[T_META][0] : 0;
     const flowCount = exact ? size : Math.round(this.flowHll!.estimate);
@@ -635,6 +696,30 @@ export class Analyzer {
   }
 }
 
+/** Flow keys are 53-bit integers (two hash words): anything else would corrupt the table they are merged into. */
+function checkKeys(keys: Float64Array, what: string): Float64Array {
+  for (let i = 0; i < keys.length; i++)
+    if (!(Number.isInteger(keys[i]) && keys[i] >= 0 && keys[i] <= Number.MAX_SAFE_INTEGER))
+      throw new InvalidArgumentError(`Expected ${what} to be 53-bit flow keys, got ${keys[i]} at ${i}`);
+  return keys;
+}
+
+const ANALYZE_OPTIONS = ['ports', 'weights', 'policies', 'selectors', 'by', 'fail', 'maxFlows', 'backend'];
+
+/** Stream options (threads: analyzeFilesParallel's). */
+function checkStream(stream: unknown, threads: boolean): StreamOptions & ParallelOptions {
+  const s = checkOptions(stream, threads ? ['chunkBytes', 'onProgress', 'threads'] : ['chunkBytes', 'onProgress'], 'stream options') as ParallelOptions;
+  if (s.chunkBytes !== undefined) checkInt(s.chunkBytes, 1, 2 ** 30, 'chunkBytes');
+  if (s.onProgress !== undefined) checkFunction(s.onProgress, 'onProgress');
+  if (s.threads !== undefined) checkInt(s.threads, 1, 64, 'threads');
+  return s;
+}
+
+/** A list of file names. */
+function checkFiles(files: unknown): string[] {
+  return checkArray(files, 'files').map((f, i) => checkString(f, `files[${i}]`));
+}
+
 /** A second, independent-looking word from a 32-bit hash (the counters want two). */
 function mix(h: number): number {
   return murmur3_fmix(h ^ 0x5bd1e995) >>> 0;
@@ -694,6 +779,11 @@ function checkLinks(c: Capture): void {
 
 /** Analyse captures in memory. */
 export function analyzeCaptures(captures: { file: string; bytes: Uint8Array }[], options: AnalyzeOptions = {}): AnalysisReport {
+  checkArray(captures, 'captures').forEach((x, i) => {
+    const c = checkObject(x, `captures[${i}]`);
+    checkString(c.file, `captures[${i}].file`);
+    withFile(c.file as string, () => checkTyped(c.bytes, Uint8Array, `captures[${i}].bytes`));
+  });
   const a = new Analyzer(options);
   const inputs: AnalysisReport['inputs'] = [];
   for (const { file, bytes } of captures) {
@@ -758,7 +848,7 @@ type ReadEvent =
 async function* readChunks(files: readonly string[], stream: StreamOptions, fresh: ((size: number) => Uint8Array) | null): AsyncGenerator<ReadEvent> {
   const chunk = stream.chunkBytes === undefined ? 8 << 20 : checkInt(stream.chunkBytes, 1, 2 ** 30, 'chunkBytes');
   const cannot = (f: string, e: unknown) =>
-    new LaghashError('ERR_LAGHASH_CAPTURE_FORMAT', `${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    new CaptureFormatError(`${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a readable capture file`);
   const readInto = (fd: number, buf: Uint8Array, at: number, pos: number) =>
     new Promise<number>((resolve, reject) => read(fd, buf, at, buf.length - at, pos, (err, n) => (err ? reject(err) : resolve(n))));
   const fds: { f: string; fd: number; size: number }[] = [];
@@ -824,6 +914,8 @@ async function* readChunks(files: readonly string[], stream: StreamOptions, fres
 
 /** Analyse capture files on this thread, reading each in chunks: memory stays bounded whatever their size. */
 export async function analyzeFiles(files: readonly string[], options: AnalyzeOptions = {}, stream: StreamOptions = {}): Promise<AnalysisReport> {
+  checkFiles(files);
+  checkStream(stream, false);
   const a = new Analyzer(options);
   const inputs: AnalysisReport['inputs'] = [];
   for await (const ev of readChunks(files, stream, null)) {
@@ -841,9 +933,14 @@ export async function analyzeFiles(files: readonly string[], options: AnalyzeOpt
  * estimates within the same error). Memory: a flow table per worker.
  */
 export async function analyzeFilesParallel(files: readonly string[], options: AnalyzeOptions = {}, stream: ParallelOptions = {}): Promise<AnalysisReport> {
+  checkFiles(files);
+  checkStream(stream, true);
   const threads = stream.threads === undefined ? defaultThreads(files) : checkInt(stream.threads, 1, 64, 'threads');
   const merged = new Analyzer(options);  // checks the options before any thread starts
-  if (threads === 1) return analyzeFiles(files, options, stream);
+  if (threads === 1) {
+    const { threads: _, ...single } = stream;
+    return analyzeFiles(files, options, single);
+  }
   const { backend, ...rest } = options;
   const workerOptions = { ...rest, policies: merged.policyNames };
   const workers = Array.from({ length: threads }, () =>
@@ -860,7 +957,7 @@ export async function analyzeFilesParallel(files: readonly string[], options: An
       for (const resolve of pending[i].splice(0)) resolve({ type: 'error', message: e.message });
     };
     w.on('message', (r: WorkerReply) => {
-      if (r.type === 'error') failure ??= new LaghashError((r.code as ErrorCode) ?? 'ERR_LAGHASH_INVALID_ARGUMENT', r.message);
+      if (r.type === 'error') failure ??= errorOf(r.code, r.message, r);
       pending[i].shift()?.(r);
     });
     w.on('error', fail);

@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { FrameBatch } from './batch.js';
 import { DEFAULT_POLICIES, analyzeFilesParallel, splitPolicyList, type AnalyzeOptions, type LoadMeasure } from './analyze.js';
 import { fromRecord, walkRecord, type Dissection } from './dissect.js';
-import { LaghashError } from './errors.js';
+import { CaptureFormatError, InvalidArgumentError, LaghashError, errorOf } from './errors.js';
 import { hashBatch, selectBatch } from './hash.js';
 import { formatHtml, formatText } from './report.js';
 import { formatLacpCapture, lacpFromCapture } from './lacp/capture-report.js';
@@ -128,14 +128,14 @@ function loadBatch(file: string | undefined): FrameBatch {
     bytes = readFileSync(path);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new LaghashError('ERR_LAGHASH_CAPTURE_FORMAT', `${path}: cannot read (${err.code ?? err.message})`);
+    throw new CaptureFormatError(`${path}: cannot read (${err.code ?? err.message}); expected a readable capture file`);
   }
   try {
     const batch = FrameBatch.fromCapture(bytes);
     for (const w of batch.capture?.warnings ?? []) process.stderr.write(`laghash: ${path}: warning: ${w}\n`);
     return batch;
   } catch (e) {
-    if (e instanceof LaghashError) throw new LaghashError(e.code, `${path}: ${e.message}`);
+    if (e instanceof LaghashError) throw errorOf(e.code, `${path}: ${e.message}`, e as { frame?: number; linkType?: number });
     throw e;
   }
 }
@@ -287,7 +287,7 @@ async function cmdAnalyze(args: string[]): Promise<void> {
     try {
       writeFileSync(values.report, formatHtml(report));
     } catch (e) {
-      throw new LaghashError('ERR_LAGHASH_INVALID_ARGUMENT', `${values.report}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      throw new InvalidArgumentError(`${values.report}: cannot write the report (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a writable path`);
     }
   }
   const out = new Out();

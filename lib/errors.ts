@@ -96,6 +96,25 @@ export class BackendUnavailableError extends LaghashError {
   }
 }
 
+/**
+ * The error of a code, as its subclass: for errors that crossed a thread
+ * (analysis workers send code and message). frame and linkType: the extra
+ * fields of FrameBoundsError and UnsupportedLinkTypeError.
+ */
+export function errorOf(code: string | undefined, message: string, extra: { frame?: number; linkType?: number } = {}): LaghashError {
+  switch (code) {
+    case 'ERR_LAGHASH_OUT_OF_RANGE': return new OutOfRangeError(message);
+    case 'ERR_LAGHASH_FRAME_BOUNDS': return new FrameBoundsError(extra.frame ?? -1, message);
+    case 'ERR_LAGHASH_UNKNOWN_POLICY': return new UnknownPolicyError(message);
+    case 'ERR_LAGHASH_INVALID_POLICY_OPTION': return new PolicyOptionError(message);
+    case 'ERR_LAGHASH_CAPTURE_FORMAT': return new CaptureFormatError(message);
+    case 'ERR_LAGHASH_UNSUPPORTED_LINK_TYPE': return new UnsupportedLinkTypeError(extra.linkType ?? -1, message);
+    case 'ERR_LAGHASH_BUFFER_STATE': return new BufferStateError(message);
+    case 'ERR_LAGHASH_BACKEND_UNAVAILABLE': return new BackendUnavailableError(message);
+    default: return new InvalidArgumentError(message);
+  }
+}
+
 /** Short printable description of a value for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return 'null';

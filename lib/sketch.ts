@@ -85,6 +85,8 @@ export class KeyIndex {
 
 const HLL_P = 14;
 const HLL_M = 1 << HLL_P;
+/** Registers of a HyperLogLog (its exported state's length). */
+export const HLL_REGISTERS = HLL_M;
 
 /** Distinct keys, approximately (0.81% standard error) in 16 KiB. */
 export class HyperLogLog {
@@ -191,6 +193,8 @@ export class DistinctCounter {
 
 const CM_DEPTH = 4;
 const CM_WIDTH = 4096;
+/** Counters of a CountMin sketch (its exported rows' length). */
+export const COUNT_MIN_CELLS = CM_DEPTH * CM_WIDTH;
 
 /** Per-key totals, over-estimated by at most e/4096 of the grand total (98% of the time). */
 export class CountMin {

@@ -4,6 +4,41 @@
  * selector, the comparison table, the failure table, the verdict, warnings.
  */
 import type { AnalysisReport, ConfigResult } from './analyze.js';
+import { InvalidArgumentError, describe } from './errors.js';
+import { checkArray, checkObject, checkString } from './validate.js';
+
+/** The shape the formatters read: an AnalysisReport (analyze's, or one read back from --json). */
+function checkReport(report: unknown): AnalysisReport {
+  const r = checkObject(report, 'report');
+  const nums = (o: Record<string, unknown>, keys: string[], what: string) => {
+    for (const k of keys)
+      if (typeof o[k] !== 'number') throw new InvalidArgumentError(`Expected ${what}.${k} to be a number, got ${describe(o[k])}`);
+  };
+  nums(r, ['ports', 'best'], 'report');
+  checkString(r.by, 'report.by');
+  checkString(r.verdict, 'report.verdict');
+  checkArray(r.weights, 'report.weights').forEach((w, i) => nums({ w }, ['w'], `report.weights[${i}]`));
+  checkArray(r.warnings, 'report.warnings').forEach((w, i) => checkString(w, `report.warnings[${i}]`));
+  const t = checkObject(r.traffic, 'report.traffic');
+  nums(t, ['frames', 'bytes', 'flows', 'flowsError', 'macPairs', 'ipPairs', 'tunnelledFrames'], 'report.traffic');
+  nums(checkObject(t.largestFlow, 'report.traffic.largestFlow'), ['share'], 'report.traffic.largestFlow');
+  checkArray(r.inputs, 'report.inputs').forEach((x, i) => {
+    const input = checkObject(x, `report.inputs[${i}]`);
+    checkString(input.file, `report.inputs[${i}].file`);
+    checkArray(input.warnings, `report.inputs[${i}].warnings`).forEach((w, j) => checkString(w, `report.inputs[${i}].warnings[${j}]`));
+  });
+  checkArray(r.results, 'report.results').forEach((x, i) => {
+    const c = checkObject(x, `report.results[${i}]`);
+    checkString(c.policy, `report.results[${i}].policy`);
+    checkString(c.selector, `report.results[${i}].selector`);
+    nums(c, ['imbalance', 'jain'], `report.results[${i}]`);
+    checkArray(c.idle, `report.results[${i}].idle`);
+    checkArray(c.ports, `report.results[${i}].ports`).forEach((p, j) => nums(checkObject(p, `report.results[${i}].ports[${j}]`), ['port', 'share', 'flows'], `report.results[${i}].ports[${j}]`));
+    checkArray(c.failures, `report.results[${i}].failures`).forEach((f, j) =>
+      nums(checkObject(f, `report.results[${i}].failures[${j}]`), ['port', 'flowsMoved', 'loadMoved', 'idealFlows', 'idealLoad'], `report.results[${i}].failures[${j}]`));
+  });
+  return report as AnalysisReport;
+}
 
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
@@ -32,6 +67,7 @@ function table(rows: string[][], right: boolean[]): string[] {
 
 /** The aligned text report. */
 export function formatText(r: AnalysisReport): string {
+  checkReport(r);
   const out: string[] = [`laghash analyze: ${summaryLine(r)}`, ''];
   const t = r.traffic;
   const head = ['policy', 'selector', 'imbalance', 'Jain', 'idle', `${r.by} per port`, 'flows per port', 'fail: flows moved (ideal)'];
@@ -104,6 +140,7 @@ function chart(r: AnalysisReport): string {
 
 /** The self-contained HTML report. */
 export function formatHtml(r: AnalysisReport): string {
+  checkReport(r);
   const rows = r.results.map((x, i) => {
     const f = meanFailure(x);
     return `<tr${i === r.best ? ' class="best"' : ''}><td>${esc(x.policy)}</td><td>${esc(x.selector)}${x.honoursWeights ? '' : ' (no weights)'}</td>` +

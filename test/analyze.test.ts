@@ -141,7 +141,7 @@ describe.each(backends())('analyze (%s)', (_name, backend) => {
 describe.skipIf(!nativeAvailable)(nativeAvailable ? 'analyze: native and TypeScript backends agree' : 'analyze: backends agree (skipped: native addon not loaded)', () => {
   it('on every figure and on the flow table itself, exact and estimated, every selector kind', () => {
     const [nat, js] = [getBackend('native'), getBackend('js')];
-    const inputs = [{ file: 'bundled', bytes: readFileSync(BUNDLED_ANALYSIS_CAPTURE) }];
+    const inputs: { file: string; bytes: Uint8Array }[] = [{ file: 'bundled', bytes: readFileSync(BUNDLED_ANALYSIS_CAPTURE) }];
     if (haveCaptures) inputs.push({ file: 'arkime', bytes: readCapture('arkime_arkime_synthetic.pcap') });  // tunnels, tags, MPLS
     for (const maxFlows of [1_000_000, 500]) {
       const opts = {

@@ -198,7 +198,7 @@ function typed(ctor: TACtor, o: TypedOptions = {}): Kind {
   const content = (c: Ctx) => (o.content ? o.content(c) : null);
   const len = (c: Ctx) => content(c)?.length ?? n;
   const rows: Bad[] = [
-    ...wrongTypes([], o.optional),
+    ...wrongTypes([], o.optional ?? false),
     bad('a number', INVALID, () => 3),
     bad('an array of numbers', INVALID, (c) => Array.from({ length: len(c) }, () => 0)),
     bad('an ArrayBuffer', INVALID, (c) => new ArrayBuffer(len(c) * ctor.BYTES_PER_ELEMENT)),
@@ -494,7 +494,7 @@ function analyzerState(env: Env): unknown {
   return JSON.parse(JSON.stringify({ ...r, memory: null }));
 }
 
-const ANALYZE_OPTIONS = { ports: 2, policies: ['linux:layer3+4'], selectors: ['modulo'], fail: 'each' };
+const ANALYZE_OPTIONS: import('../lib/index.js').AnalyzeOptions = { ports: 2, policies: ['linux:layer3+4'], selectors: ['modulo'], fail: 'each' };
 
 function analyzeOptionsKind(optional: boolean): Kind {
   return record(() => ({ ...ANALYZE_OPTIONS }), {

@@ -329,7 +329,7 @@ describe.skipIf(!built)(built ? 'laghash analyze command' : 'laghash analyze com
     const notCapture = file('not.pcap', new TextEncoder().encode('hello, world'));
     const badLink = file('link.pcap', pcap([{ sec: 0, frac: 0, data: new Uint8Array(60) }], { linkType: 147 }));
     for (const [args, code, msg] of [
-      [['analyze', '/nonexistent.pcap'], 1, /^laghash: \/nonexistent\.pcap: cannot read \(ENOENT\)$/],
+      [['analyze', '/nonexistent.pcap'], 1, /^laghash: \/nonexistent\.pcap: cannot read \(ENOENT\); expected a readable capture file$/],
       [['analyze', notCapture], 1, new RegExp(`^laghash: ${notCapture}: Expected a pcap or pcapng capture`)],
       [['analyze', badLink], 1, new RegExp(`^laghash: ${badLink}: Expected a link type laghash walks`)],
       [['analyze', '--ports', 'four'], 2, /^laghash: Expected --ports to be an integer in 1\.\.32, got "four"$/],
@@ -338,7 +338,7 @@ describe.skipIf(!built)(built ? 'laghash analyze command' : 'laghash analyze com
       [['analyze', '--selectors', 'hrw'], 2, /^laghash: Expected --selectors to list/],
       [['analyze', '--policies', 'linux:bogus'], 1, /^laghash: Unknown policy "linux:bogus"/],
       [['analyze', '--fail', '9'], 2, /^laghash: Expected --fail to be an integer in 0\.\.3/],
-      [['analyze', '--report', '/nonexistent/dir/r.html'], 1, /^laghash: \/nonexistent\/dir\/r\.html: cannot write the report \(ENOENT\)$/],
+      [['analyze', '--report', '/nonexistent/dir/r.html'], 1, /^laghash: \/nonexistent\/dir\/r\.html: cannot write the report \(ENOENT\); expected a writable path$/],
     ] as [string[], number, RegExp][]) {
       const r = run(...args);
       expect([args.join(' '), r.code]).toEqual([args.join(' '), code]);

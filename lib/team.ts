@@ -32,9 +32,7 @@ import { activeBackend } from './native.js';
 import { policy as compilePolicy, type Policy } from './policy.js';
 import { SelectorState, checkWeight, selectorOptions, shareMoves, type SelPort, type SelectorKind, type SelectorOptions } from './selectors.js';
 import * as S from './spec.js';
-import {
-  checkArray, checkBackend, checkBoolean, checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, checkString, checkTyped,
-} from './validate.js';
+import { checkArray, checkBackend, checkBoolean, checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, checkString, checkTyped } from './validate.js';
 
 export type TeamMode = 'balance' | 'lacp' | 'active-backup' | 'round-robin' | 'broadcast' | 'same-port';
 export type Reselect = 'always' | 'better' | 'failure';
@@ -420,17 +418,19 @@ export class Team {
 
   /** balance and lacp: hold the frames of conversations that a change moves off a port that stays usable (see HOLD). */
   holdMoves(on: boolean): void {
-    if (!this.selector) throw new InvalidArgumentError(`Holding moves needs mode balance or lacp (this team: ${this.mode})`);
+    if (!this.selector) throw new InvalidArgumentError(`Expected a team in mode balance or lacp for holding moves, got mode ${this.mode}`);
     this.holding = bool(on, 'on');
   }
 
   /** End a hold: its frames select their new ports. Returns false when no such hold is pending. */
   release(hold: number, reason = 'released'): boolean {
+    checkInt(hold, 1, Number.MAX_SAFE_INTEGER, 'hold');
+    checkString(reason, 'reason');
     const i = this.holds.findIndex((h) => h.id === hold);
     if (i < 0) return false;
     this.holds.splice(i, 1);
     this.holdCounts.released++;
-    const ev: ReleaseEvent = { hold, reason: String(reason) };
+    const ev: ReleaseEvent = { hold, reason };
     for (const l of this.releaseListeners) l(ev);
     return true;
   }

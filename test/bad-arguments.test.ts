@@ -25,7 +25,7 @@
  * per backend with LAGHASH_BACKEND set.
  *
  * Not in the table: the error classes' own constructors (they build errors,
- * they do not check arguments) and lib/lacp (not public yet).
+ * they do not check arguments).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -55,6 +55,7 @@ const UNKNOWN: Code = 'ERR_LAGHASH_UNKNOWN_POLICY';
 const OPTION: Code = 'ERR_LAGHASH_INVALID_POLICY_OPTION';
 const CAPTURE: Code = 'ERR_LAGHASH_CAPTURE_FORMAT';
 const LINK: Code = 'ERR_LAGHASH_UNSUPPORTED_LINK_TYPE';
+const PDU: Code = 'ERR_LAGHASH_PDU_FORMAT';
 
 const CLASS_OF: Record<Code, keyof Lib> = {
   ERR_LAGHASH_INVALID_ARGUMENT: 'InvalidArgumentError',
@@ -66,7 +67,7 @@ const CLASS_OF: Record<Code, keyof Lib> = {
   ERR_LAGHASH_UNSUPPORTED_LINK_TYPE: 'UnsupportedLinkTypeError',
   ERR_LAGHASH_BUFFER_STATE: 'BufferStateError',
   ERR_LAGHASH_BACKEND_UNAVAILABLE: 'BackendUnavailableError',
-  ERR_LAGHASH_PDU_FORMAT: 'LaghashError',
+  ERR_LAGHASH_PDU_FORMAT: 'PduFormatError',
 };
 
 // ---- bad values, by kind ----------------------------------------------------
@@ -447,6 +448,36 @@ function linkTypeKind(optional: boolean): Kind {
     bad('65537 (1 + 2^16)', LINK, () => 65537),
     bad('2^32 + 1', LINK, () => 2 ** 32 + 1),
   ];
+}
+
+// ---- LACP fixtures
+const MAC = '02:00:00:00:00:01';
+const INFO = { systemPriority: 1, system: '02:00:00:00:00:02', key: 1, portPriority: 1, port: 1, state: 0x3d };
+
+function lacpdu(): Uint8Array {
+  const f = new Uint8Array(124);
+  f.set([0x01, 0x80, 0xc2, 0, 0, 2, 0x02, 0, 0, 0, 0, 2, 0x88, 0x09, 1, 1, 1, 20], 0);
+  f.set([2, 20], 36);
+  f.set([3, 16], 56);
+  return f;
+}
+
+function macKind(optional: boolean): Kind {
+  return [...wrongTypes(['string'], optional), bad('a short MAC', INVALID, () => '02:00'), bad('a MAC with a bad digit', INVALID, () => '02:00:00:00:00:0g')];
+}
+
+function infoKind(): Kind {
+  return record(() => ({ ...INFO }), {
+    systemPriority: int(0, 0xffff), system: macKind(false), key: int(0, 0xffff), portPriority: int(0, 0xffff), port: int(0, 0xffff), state: int(0, 0xff),
+  });
+}
+
+function lacpEnv(c: Ctx): Env {
+  return { lacp: new c.L.Lacp({ system: MAC, ports: ['a', 'b'], clock: () => 0 }) };
+}
+
+function lacpState(env: Env): unknown {
+  return JSON.parse(JSON.stringify((env.lacp as InstanceType<Lib['Lacp']>).status()));
 }
 
 // ---- the public API, argument by argument -------------------------------------
@@ -883,6 +914,184 @@ function specs(): Spec[] {
         { label: 'a team with the modulo selector', code: INVALID, env: (c) => teamEnv(c, { selector: 'modulo' }) },
         { label: 'a team in active-backup mode', code: INVALID, env: (c) => teamEnv(c, { mode: 'active-backup', selector: undefined }) },
       ],
+    },
+    // ---- LACP and the Slow Protocols codec
+    {
+      name: 'new Lacp',
+      params: [p('options', () => ({ system: MAC, ports: ['a', 'b'] }), record(() => ({ system: MAC, ports: ['a', 'b'] }), {
+        system: macKind(false),
+        systemPriority: int(0, 0xffff, true),
+        ports: [
+          ...wrongTypes(['array'], false),
+          bad('an empty list', INVALID, () => []),
+          bad('a list with a duplicate name', INVALID, () => ['a', 'a']),
+          bad('a list with an empty name', INVALID, () => ['a', '']),
+          ...record(() => ({ name: 'b' }), {
+            name: [...wrongTypes(['string'], false), bad('an empty string', INVALID, () => '')],
+            mac: macKind(true), number: int(1, 0xffff, true), priority: int(0, 0xffff, true), key: int(0, 0xffff, true),
+            speed: num(Number.MIN_VALUE, Number.MAX_VALUE, true).concat([bad('0', RANGE, () => 0)]), up: bool(true),
+          }).filter((b) => !['a string', 'a string of digits', 'an empty string'].includes(b.label)).map((b) => ({ ...b, label: `['a', ${b.label}]`, make: (c: Ctx) => ['a', b.make(c)] })),
+          bad('two ports with one number', INVALID, () => ['a', { name: 'b', number: 1 }]),
+        ],
+        key: int(0, 0xffff, true),
+        rate: oneOf(['fast', 'slow'], true),
+        activity: oneOf(['active', 'passive'], true),
+        aggregatorSelection: oneOf(['stable', 'bandwidth', 'count'], true),
+        noPartner: oneOf(['standard', 'fallback-ab', 'manual'], true),
+        team: [...wrongTypes([], true), bad('a team in mode balance', INVALID, (c) => new c.L.Team({ ports: ['a', 'b'] })),
+          bad('a team whose ports differ', INVALID, (c) => new c.L.Team({ ports: ['a', 'c'], mode: 'lacp' }))],
+        markers: [...wrongTypes(['boolean', 'object'], true), bad('true without a team', INVALID, () => true), bad('{} without a team', INVALID, () => ({}))],
+        clock: fn(true),
+        timers: record(() => ({}), Object.fromEntries(['fastPeriodic', 'slowPeriodic', 'shortTimeout', 'longTimeout', 'churnDetection', 'aggregateWait'].map((k) => [k, int(1, 0x7fffffff, true)])), true),
+      }))],
+      call: (c, _e, a) => new c.L.Lacp(a[0] as import('../lib/index.js').LacpOptions),
+    },
+    {
+      name: 'new Lacp (markers)',
+      params: [p('options', (c) => ({ system: MAC, team: new c.L.Team({ ports: ['a', 'b'], mode: 'lacp' }), markers: { timeout: 50 } }), [
+        ...record((c) => ({ system: MAC, team: new c.L.Team({ ports: ['a', 'b'], mode: 'lacp' }) }), {
+          markers: record(() => ({ timeout: 50 }), { timeout: int(1, 0x7fffffff, true) }, true),
+        }).filter((b) => b.label.startsWith('{ markers') && b.label !== '{ markers: true }' && b.label !== '{ markers: false }'),
+      ])],
+      call: (c, _e, a) => new c.L.Lacp(a[0] as import('../lib/index.js').LacpOptions),
+    },
+    {
+      name: 'lacp.receive',
+      env: lacpEnv,
+      params: [p('port', () => 'a', existingName()), p('frame', () => lacpdu(), typed(Uint8Array, { content: () => lacpdu() }))],
+      call: (_c, e, a) => (e.lacp as InstanceType<Lib['Lacp']>).receive(a[0] as string, a[1] as Uint8Array),
+      state: lacpState,
+    },
+    {
+      name: 'lacp.setPortUp',
+      env: lacpEnv,
+      params: [p('port', () => 'a', existingName()), p('up', () => false, bool())],
+      call: (_c, e, a) => (e.lacp as InstanceType<Lib['Lacp']>).setPortUp(a[0] as string, a[1] as boolean),
+      state: lacpState,
+    },
+    {
+      name: 'lacp.setRate',
+      env: lacpEnv,
+      params: [p('rate', () => 'fast', oneOf(['fast', 'slow']))],
+      call: (_c, e, a) => (e.lacp as InstanceType<Lib['Lacp']>).setRate(a[0] as 'fast'),
+      state: lacpState,
+    },
+    {
+      name: 'lacp.setActivity',
+      env: lacpEnv,
+      params: [p('activity', () => 'passive', oneOf(['active', 'passive']))],
+      call: (_c, e, a) => (e.lacp as InstanceType<Lib['Lacp']>).setActivity(a[0] as 'passive'),
+      state: lacpState,
+    },
+    {
+      name: 'lacp.setSystemPriority',
+      env: lacpEnv,
+      params: [p('priority', () => 7, int(0, 0xffff))],
+      call: (_c, e, a) => (e.lacp as InstanceType<Lib['Lacp']>).setSystemPriority(a[0] as number),
+      state: lacpState,
+    },
+    {
+      name: 'lacp.setPortKey',
+      env: lacpEnv,
+      params: [p('port', () => 'a', existingName()), p('key', () => 7, int(0, 0xffff))],
+      call: (_c, e, a) => (e.lacp as InstanceType<Lib['Lacp']>).setPortKey(a[0] as string, a[1] as number),
+      state: lacpState,
+    },
+    {
+      name: 'lacp.setPortPriority',
+      env: lacpEnv,
+      params: [p('port', () => 'a', existingName()), p('priority', () => 7, int(0, 0xffff))],
+      call: (_c, e, a) => (e.lacp as InstanceType<Lib['Lacp']>).setPortPriority(a[0] as string, a[1] as number),
+      state: lacpState,
+    },
+    {
+      name: 'lacp.on',
+      env: lacpEnv,
+      params: [p('event', () => 'send', oneOf(['send', 'state', 'release'])), p('listener', () => () => undefined, fn())],
+      call: (_c, e, a) => (e.lacp as InstanceType<Lib['Lacp']>).on(a[0] as 'send', a[1] as () => void),
+      state: lacpState,
+    },
+    {
+      name: 'formatLacpStatus',
+      params: [p('status', (c) => new c.L.Lacp({ system: MAC, ports: ['a'], clock: () => 0 }).status(), [
+        ...wrongTypes(['object'], false),
+        bad('a status without ports', INVALID, (c) => ({ ...new c.L.Lacp({ system: MAC, ports: ['a'], clock: () => 0 }).status(), ports: undefined })),
+        bad('a port without its actor', INVALID, (c) => {
+          const st = new c.L.Lacp({ system: MAC, ports: ['a'], clock: () => 0 }).status();
+          return { ...st, ports: [{ ...st.ports[0], actor: null }] };
+        }),
+      ])],
+      call: (c, _e, a) => c.L.formatLacpStatus(a[0] as never),
+    },
+    {
+      name: 'encodeLacpdu',
+      params: [
+        p('source', () => MAC, [...macKind(false), bad('a group address', INVALID, () => '01:00:5e:00:00:01')]),
+        p('pdu', () => ({ actor: INFO, partner: INFO, collectorMaxDelay: 0 }), record(() => ({ actor: INFO, partner: INFO, collectorMaxDelay: 0 }), {
+          actor: infoKind(), partner: infoKind(), collectorMaxDelay: int(0, 0xffff),
+        })),
+      ],
+      call: (c, _e, a) => c.L.encodeLacpdu(a[0] as string, a[1] as never),
+    },
+    {
+      name: 'encodeMarker',
+      params: [
+        p('source', () => MAC, macKind(false)),
+        p('pdu', () => ({ type: 'marker-information', requesterPort: 1, requesterSystem: MAC, transactionId: 1 }),
+          record(() => ({ type: 'marker-information', requesterPort: 1, requesterSystem: MAC, transactionId: 1 }), {
+            type: oneOf(['marker-information', 'marker-response']), requesterPort: int(0, 0xffff), requesterSystem: macKind(false), transactionId: int(0, 0xffffffff),
+          })),
+      ],
+      call: (c, _e, a) => c.L.encodeMarker(a[0] as string, a[1] as never),
+    },
+    {
+      name: 'decodeSlowFrame',
+      params: [p('frame', () => lacpdu(), [
+        ...typed(Uint8Array, { content: () => lacpdu() }).filter((b) => b.code !== INVALID || !b.label.includes('one too short')),
+        bad('a truncated LACPDU', PDU, () => lacpdu().subarray(0, 40)),
+        bad('a frame of another ethertype', PDU, () => frame.slice()),
+        bad('an unknown subtype', PDU, () => Uint8Array.from(lacpdu(), (x, i) => (i === 14 ? 10 : x))),
+      ])],
+      call: (c, _e, a) => c.L.decodeSlowFrame(a[0] as Uint8Array),
+    },
+    {
+      name: 'stateFromByte',
+      params: [p('byte', () => 0x3d, int(0, 0xff))],
+      call: (c, _e, a) => c.L.stateFromByte(a[0] as number),
+    },
+    {
+      name: 'stateNames',
+      params: [p('byte', () => 0x3d, int(0, 0xff))],
+      call: (c, _e, a) => c.L.stateNames(a[0] as number),
+    },
+    {
+      name: 'stateToByte',
+      params: [p('state', () => ({ activity: true }), record(() => ({ activity: true }), Object.fromEntries(
+        ['activity', 'timeout', 'aggregation', 'synchronization', 'collecting', 'distributing', 'defaulted', 'expired'].map((k) => [k, bool(true)]),
+      )))],
+      call: (c, _e, a) => c.L.stateToByte(a[0] as never),
+    },
+    {
+      name: 'team.holdMoves',
+      env: (c) => teamEnv(c),
+      params: [p('on', () => true, bool())],
+      call: (_c, e, a) => (e.team as InstanceType<Lib['Team']>).holdMoves(a[0] as boolean),
+      state: teamState,
+      receivers: [{ label: 'a team in round-robin mode', code: INVALID, env: (c) => teamEnv(c, { mode: 'round-robin', selector: undefined }) }],
+    },
+    {
+      name: 'team.release',
+      env: (c) => teamEnv(c),
+      params: [p('hold', () => 1, int(1, Number.MAX_SAFE_INTEGER)), p('reason', () => 'why', [...wrongTypes(['string'], true)])],
+      call: (_c, e, a) => (e.team as InstanceType<Lib['Team']>).release(a[0] as number, a[1] as string),
+      state: teamState,
+    },
+    {
+      name: 'team.on (release)',
+      env: (c) => teamEnv(c),
+      params: [p('event', () => 'release', oneOf(['change', 'release'])), p('listener', () => () => undefined, fn())],
+      call: (_c, e, a) => (e.team as InstanceType<Lib['Team']>).on(a[0] as 'release', a[1] as () => void),
+      state: teamState,
     },
     // ---- analysis
     {

@@ -13,7 +13,7 @@ import {
   SLOW_FRAME_LENGTH, STATE, decodeSlowFrame, encodeLacpdu, encodeMarker, stateFromByte, stateNames, stateToByte,
   type LacpInfo, type Lacpdu, type MarkerPdu,
 } from '../lib/lacp/codec.js';
-import { InvalidArgumentError, PduFormatError } from '../lib/errors.js';
+import { InvalidArgumentError, OutOfRangeError, PduFormatError } from '../lib/errors.js';
 import { pcap } from './helpers/pcap.js';
 
 const mac = fc.uint8Array({ minLength: 6, maxLength: 6 }).map((b) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join(':'));
@@ -95,8 +95,11 @@ describe('LACPDU', () => {
 
   it('refuses bad arguments with typed errors', () => {
     const ok: LacpInfo = { systemPriority: 1, system: '02:00:00:00:00:01', key: 1, portPriority: 1, port: 1, state: 0 };
-    for (const bad of [{ ...ok, system: '02:00' }, { ...ok, key: -1 }, { ...ok, port: 65536 }, { ...ok, state: 256 }, { ...ok, systemPriority: 1.5 }]) {
+    for (const bad of [{ ...ok, system: '02:00' }, { ...ok, systemPriority: 1.5 }, { ...ok, extra: 1 }]) {
       expect(() => encodeLacpdu('02:00:00:00:00:01', { actor: bad, partner: ok, collectorMaxDelay: 0 })).toThrow(InvalidArgumentError);
+    }
+    for (const bad of [{ ...ok, key: -1 }, { ...ok, port: 65536 }, { ...ok, state: 256 }]) {
+      expect(() => encodeLacpdu('02:00:00:00:00:01', { actor: bad, partner: ok, collectorMaxDelay: 0 })).toThrow(OutOfRangeError);
     }
     expect(() => encodeLacpdu('nope', { actor: ok, partner: ok, collectorMaxDelay: 0 })).toThrow(InvalidArgumentError);
     expect(() => encodeLacpdu('01:00:00:00:00:01', { actor: ok, partner: ok, collectorMaxDelay: 0 })).toThrow(/individual/);

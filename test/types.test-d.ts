@@ -126,7 +126,12 @@ describe('public types', () => {
     expectTypeOf(team.setPortUp('a', false)).toEqualTypeOf<ChangeEvent | null>();
     expectTypeOf(team.rebalance()).toEqualTypeOf<ChangeEvent | null>();
     expectTypeOf(team.on('change', () => undefined)).toEqualTypeOf<() => void>();
-    expectTypeOf(team.on).parameter(1).parameter(0).toEqualTypeOf<ChangeEvent>();
+    team.on('change', (e) => expectTypeOf(e).toEqualTypeOf<ChangeEvent>());
+    team.on('release', (e) => expectTypeOf(e).toEqualTypeOf<import('../lib/index.js').ReleaseEvent>());
+    expectTypeOf<ChangeEvent['hold']>().toEqualTypeOf<{ id: number; from: string[] } | undefined>();
+    expectTypeOf(team.holdStats()).toEqualTypeOf<import('../lib/index.js').HoldStats>();
+    // @ts-expect-error: no such event
+    team.on('moved', () => undefined);
     expectTypeOf<ChangeEvent['type']>().toEqualTypeOf<ChangeType>();
     expectTypeOf<ChangeType>().toEqualTypeOf<'down' | 'up' | 'add' | 'remove' | 'weight' | 'distributing' | 'rebalance' | 'upkeep' | 'active'>();
     expectTypeOf<ChangeEvent['buckets']>().toEqualTypeOf<{ bucket: number; from: string | null; to: string | null }[]>();
@@ -192,6 +197,30 @@ describe('public types', () => {
     expectTypeOf(backend).toEqualTypeOf<BackendName>();
     expectTypeOf<BackendName>().toEqualTypeOf<'native' | 'js'>();
     expectTypeOf(backendError).toEqualTypeOf<Error | null>();
+  });
+
+  it('LACP: options, status, events and the codec', () => {
+    const L = import('../lib/index.js');
+    type Lib = Awaited<typeof L>;
+    type Lacp = InstanceType<Lib['Lacp']>;
+    expectTypeOf<ReturnType<Lacp['status']>>().toEqualTypeOf<import('../lib/index.js').LacpStatus>();
+    expectTypeOf<import('../lib/index.js').LacpPortStatus['mux']>().toEqualTypeOf<'detached' | 'waiting' | 'attached' | 'collecting' | 'distributing'>();
+    expectTypeOf<import('../lib/index.js').LacpPortStatus['rx']>().toEqualTypeOf<'initialize' | 'port-disabled' | 'expired' | 'defaulted' | 'current'>();
+    expectTypeOf<ReturnType<Lacp['receive']>>().toEqualTypeOf<'lacp' | 'marker-information' | 'marker-response' | null>();
+    expectTypeOf<ReturnType<Lib['encodeLacpdu']>>().toEqualTypeOf<Uint8Array>();
+    expectTypeOf<ReturnType<Lib['decodeSlowFrame']>['pdu']>().toEqualTypeOf<import('../lib/index.js').SlowPdu>();
+    expectTypeOf<import('../lib/index.js').LacpOptions['rate']>().toEqualTypeOf<'fast' | 'slow' | undefined>();
+    expectTypeOf<import('../lib/index.js').LacpOptions['noPartner']>().toEqualTypeOf<'standard' | 'fallback-ab' | 'manual' | undefined>();
+    const misuse = (lacp: Lacp) => {
+      // @ts-expect-error rate is fast or slow
+      lacp.setRate('medium');
+      // @ts-expect-error send listeners take (port, frame)
+      lacp.on('send', (port: number) => port);
+      // @ts-expect-error a frame is a Uint8Array
+      lacp.receive('a', [1, 2]);
+    };
+    expectTypeOf(misuse).toBeFunction();
+    expectTypeOf<InstanceType<Lib['PduFormatError']>['field']>().toBeString();
   });
 
   it('misuse does not type-check', () => {

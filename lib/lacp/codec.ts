@@ -18,6 +18,7 @@
  * and zero on output, as the standard asks.
  */
 import { InvalidArgumentError, PduFormatError, describe } from '../errors.js';
+import { checkInt, checkOneOf, checkOptions, checkTyped } from '../validate.js';
 
 export const SLOW_PROTOCOLS_ETHERTYPE = 0x8809;
 export const SLOW_PROTOCOLS_MAC = '01:80:c2:00:00:02';
@@ -38,19 +39,26 @@ export type StateBit = keyof typeof STATE;
 export type PortState = Record<StateBit, boolean>;
 
 export function stateFromByte(b: number): PortState {
+  checkInt(b, 0, 0xff, 'state byte');
   const s = {} as PortState;
   for (const k of Object.keys(STATE) as StateBit[]) s[k] = (b & STATE[k]) !== 0;
   return s;
 }
 
-export function stateToByte(s: PortState): number {
+/** The state byte of named bits (a bit left out is clear). */
+export function stateToByte(s: Partial<PortState>): number {
+  checkOptions(s, Object.keys(STATE), 'port state');
   let b = 0;
-  for (const k of Object.keys(STATE) as StateBit[]) if (s[k]) b |= STATE[k];
+  for (const k of Object.keys(STATE) as StateBit[]) {
+    if (s[k] !== undefined && typeof s[k] !== 'boolean') throw new InvalidArgumentError(`Expected port state ${k} to be true or false, got ${describe(s[k])}`);
+    if (s[k]) b |= STATE[k];
+  }
   return b;
 }
 
 /** The bits set, by name, in standard order: for status output. */
 export function stateNames(b: number): string[] {
+  checkInt(b, 0, 0xff, 'state byte');
   return (Object.keys(STATE) as StateBit[]).filter((k) => b & STATE[k]);
 }
 
@@ -92,7 +100,7 @@ export interface SlowFrame {
 }
 
 function macBytes(mac: string, what: string): Uint8Array {
-  const m = /^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(mac ?? '');
+  const m = typeof mac === 'string' ? /^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(mac) : null;
   if (!m) throw new InvalidArgumentError(`Expected ${what} to be a MAC address like 02:00:00:00:00:01, got ${describe(mac)}`);
   return Uint8Array.from(m.slice(1), (h) => parseInt(h, 16));
 }
@@ -102,9 +110,10 @@ function macString(b: Uint8Array, o: number): string {
 }
 
 function u16(v: number, what: string): number {
-  if (!Number.isInteger(v) || v < 0 || v > 0xffff) throw new InvalidArgumentError(`Expected ${what} to be an integer in 0..65535, got ${describe(v)}`);
-  return v;
+  return checkInt(v, 0, 0xffff, what);
 }
+
+const INFO_KEYS = ['systemPriority', 'system', 'key', 'portPriority', 'port', 'state'];
 
 function header(frame: Uint8Array, source: string): DataView {
   frame.set(macBytes(SLOW_PROTOCOLS_MAC, 'destination'), 0);
@@ -118,6 +127,7 @@ function header(frame: Uint8Array, source: string): DataView {
 }
 
 function writeInfo(frame: Uint8Array, v: DataView, o: number, type: number, info: LacpInfo, what: string): void {
+  checkOptions(info, INFO_KEYS, `${what} information`);
   frame[o] = type;
   frame[o + 1] = 20;
   v.setUint16(o + 2, u16(info.systemPriority, `${what} system priority`));
@@ -125,13 +135,12 @@ function writeInfo(frame: Uint8Array, v: DataView, o: number, type: number, info
   v.setUint16(o + 10, u16(info.key, `${what} key`));
   v.setUint16(o + 12, u16(info.portPriority, `${what} port priority`));
   v.setUint16(o + 14, u16(info.port, `${what} port`));
-  if (!Number.isInteger(info.state) || info.state < 0 || info.state > 0xff)
-    throw new InvalidArgumentError(`Expected ${what} state to be a byte, got ${describe(info.state)}`);
-  frame[o + 16] = info.state;
+  frame[o + 16] = checkInt(info.state, 0, 0xff, `${what} state`);
 }
 
 /** The 124-byte frame of a LACPDU sent from MAC `source`. */
 export function encodeLacpdu(source: string, pdu: Omit<Lacpdu, 'type'>): Uint8Array {
+  checkOptions(pdu, ['actor', 'partner', 'collectorMaxDelay'], 'LACPDU');
   const frame = new Uint8Array(SLOW_FRAME_LENGTH);
   const v = header(frame, source);
   const p = 14;
@@ -148,8 +157,8 @@ export function encodeLacpdu(source: string, pdu: Omit<Lacpdu, 'type'>): Uint8Ar
 
 /** The 124-byte frame of a Marker Information or Marker Response PDU sent from MAC `source`. */
 export function encodeMarker(source: string, pdu: Omit<MarkerPdu, 'type'> & { type: MarkerPdu['type'] }): Uint8Array {
-  if (pdu.type !== 'marker-information' && pdu.type !== 'marker-response')
-    throw new InvalidArgumentError(`Expected a marker type marker-information or marker-response, got ${describe(pdu.type)}`);
+  checkOptions(pdu, ['type', 'requesterPort', 'requesterSystem', 'transactionId'], 'Marker PDU');
+  checkOneOf(pdu.type, ['marker-information', 'marker-response'], 'marker type');
   const frame = new Uint8Array(SLOW_FRAME_LENGTH);
   const v = header(frame, source);
   const p = 14;
@@ -159,9 +168,7 @@ export function encodeMarker(source: string, pdu: Omit<MarkerPdu, 'type'> & { ty
   frame[p + 3] = 16;
   v.setUint16(p + 4, u16(pdu.requesterPort, 'requester port'));
   frame.set(macBytes(pdu.requesterSystem, 'requester system'), p + 6);
-  if (!Number.isInteger(pdu.transactionId) || pdu.transactionId < 0 || pdu.transactionId > 0xffffffff)
-    throw new InvalidArgumentError(`Expected transaction id to be an integer in 0..2^32-1, got ${describe(pdu.transactionId)}`);
-  v.setUint32(p + 12, pdu.transactionId);
+  v.setUint32(p + 12, checkInt(pdu.transactionId, 0, 0xffffffff, 'transaction id'));
   return frame;
 }
 
@@ -183,14 +190,14 @@ function readInfo(b: Uint8Array, v: DataView, o: number, type: number, what: str
  * naming the field for a truncated or malformed frame or an unknown subtype.
  */
 export function decodeSlowFrame(frame: Uint8Array): SlowFrame {
-  if (!(frame instanceof Uint8Array)) throw new InvalidArgumentError(`Expected a frame as a Uint8Array, got ${describe(frame)}`);
+  checkTyped(frame, Uint8Array, 'frame');
   expect(frame.length >= 14, 'ethernet header', `expected 14 bytes, got ${frame.length}`);
   const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   expect(v.getUint16(12) === SLOW_PROTOCOLS_ETHERTYPE, 'ethertype', `expected 0x8809, got 0x${v.getUint16(12).toString(16).padStart(4, '0')}`);
   const p = 14;
-  expect(frame.length >= p + 2, 'subtype', 'the frame ends before it');
+  expect(frame.length >= p + 2, 'subtype', 'expected a subtype and version, the frame ends before them');
   const subtype = frame[p], version = frame[p + 1];
-  const need = (n: number, field: string) => expect(frame.length >= p + n, field, `the frame ends at byte ${frame.length - p} of the PDU, before byte ${n}`);
+  const need = (n: number, field: string) => expect(frame.length >= p + n, field, `expected ${n} bytes of PDU, the frame ends after ${Math.max(0, frame.length - p)}`);
   const source = macString(frame, 6), destination = macString(frame, 0);
   if (subtype === SUBTYPE_LACP) {
     expect(version >= 1, 'version', `expected 1 or later, got ${version}`);

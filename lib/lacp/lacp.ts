@@ -33,9 +33,12 @@
  * (Team HOLD), sends a Marker PDU on that port, and releases the hold when
  * the Marker Response comes back or the marker times out (802.1AX-2008 5.5).
  */
-import { InvalidArgumentError, OutOfRangeError, describe } from '../errors.js';
+import { InvalidArgumentError, describe } from '../errors.js';
 import { Team, type ChangeEvent } from '../team.js';
-import { checkInt, checkObject } from '../validate.js';
+import { checkArray, checkBoolean, checkObject, checkFunction, checkInt, checkNumber, checkOneOf, checkOptions, checkTyped } from '../validate.js';
+
+const OPTIONS = ['system', 'systemPriority', 'ports', 'key', 'rate', 'activity', 'aggregatorSelection', 'noPartner', 'team', 'markers', 'clock', 'timers'];
+const PORT_OPTIONS = ['name', 'mac', 'number', 'priority', 'key', 'speed', 'up'];
 import {
   STATE, SLOW_PROTOCOLS_ETHERTYPE, decodeSlowFrame, encodeLacpdu, encodeMarker, stateNames,
   type LacpInfo, type Lacpdu, type MarkerPdu,
@@ -243,9 +246,7 @@ function macOrThrow(mac: unknown, what: string): string {
 }
 
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], what: string, dflt: T): T {
-  if (v === undefined) return dflt;
-  if (!allowed.includes(v as T)) throw new InvalidArgumentError(`Expected ${what} to be ${allowed.join(', ')}, got ${describe(v)}`);
-  return v as T;
+  return v === undefined ? dflt : checkOneOf(v, allowed, what);
 }
 
 export class Lacp {
@@ -274,37 +275,39 @@ export class Lacp {
   private releaseListeners: ReleaseListener[] = [];
 
   constructor(options: LacpOptions) {
-    checkObject(options, 'LACP options');
+    checkOptions(options, OPTIONS, 'LACP options');
     this.system = macOrThrow(options.system, 'system');
     this.systemPriority = options.systemPriority === undefined ? 32768 : checkInt(options.systemPriority, 0, 0xffff, 'systemPriority');
     this.activity = oneOf(options.activity, ['active', 'passive'], 'activity', 'active');
     this.rate = oneOf(options.rate, ['fast', 'slow'], 'rate', 'slow');
     this.aggregatorSelection = oneOf(options.aggregatorSelection, ['stable', 'bandwidth', 'count'], 'aggregatorSelection', 'stable');
     this.noPartner = oneOf(options.noPartner, ['standard', 'fallback-ab', 'manual'], 'noPartner', 'standard');
-    this.clock = options.clock ?? Date.now;
-    if (typeof this.clock !== 'function') throw new InvalidArgumentError(`Expected clock to be a function, got ${describe(options.clock)}`);
-    const timers = options.timers === undefined ? {} : checkObject(options.timers, 'timers');
+    this.clock = options.clock === undefined ? Date.now : checkFunction(options.clock, 'clock');
+    const timers = options.timers === undefined ? {} : checkOptions(options.timers, Object.keys(DEFAULT_TIMERS), 'timers');
     this.timers = { ...DEFAULT_TIMERS };
     for (const k of Object.keys(DEFAULT_TIMERS) as (keyof LacpTimers)[])
       if (timers[k] !== undefined) this.timers[k] = checkInt(timers[k], 1, 0x7fffffff, `timers.${k}`);
     const m = options.markers;
     if (m === undefined || m === false) this.markerTimeout = null;
     else if (m === true) this.markerTimeout = 100;
-    else this.markerTimeout = checkInt(checkObject(m, 'markers').timeout ?? 100, 1, 0x7fffffff, 'markers.timeout');
+    else {
+      const t = checkOptions(m, ['timeout'], 'markers').timeout;
+      this.markerTimeout = t === undefined ? 100 : checkInt(t, 1, 0x7fffffff, 'markers.timeout');
+    }
+    if (options.team !== undefined && !(options.team instanceof Team)) throw new InvalidArgumentError(`Expected team to be a Team, got ${describe(options.team)}`);
     this.team = options.team ?? null;
-    if (this.team !== null && !(this.team instanceof Team)) throw new InvalidArgumentError(`Expected team to be a Team, got ${describe(options.team)}`);
     if (this.team && this.team.mode !== 'lacp') throw new InvalidArgumentError(`Expected a Team in mode lacp, got mode ${this.team.mode}`);
-    if (this.markerTimeout !== null && !this.team) throw new InvalidArgumentError('Markers move conversations of a team: give a team');
+    if (this.markerTimeout !== null && !this.team) throw new InvalidArgumentError('Expected a team with markers (they move the conversations of a team), got none');
     const key = options.key === undefined ? 1 : checkInt(options.key, 0, 0xffff, 'key');
-    const list = options.ports ?? this.team?.ports.map((p) => p.name);
-    if (!Array.isArray(list) || list.length === 0) throw new InvalidArgumentError(`Expected ports to be a non-empty array of names or port options, got ${describe(list)}`);
+    const list = options.ports === undefined && this.team ? this.team.ports.map((p) => p.name) : checkArray(options.ports, 'ports');
+    if (list.length === 0) throw new InvalidArgumentError('Expected ports to be a non-empty array of names or port options, got an empty array');
     this.now = this.clock();
-    list.forEach((p, i) => this.addPort(typeof p === 'string' ? { name: p } : p, i, key));
+    list.forEach((p, i) => this.addPort(typeof p === 'string' ? { name: p } : (p as LacpPortOptions), i, key));
     if (this.team) {
       const names = new Set(this.ports.map((p) => p.name));
-      for (const tp of this.team.ports) if (!names.has(tp.name)) throw new InvalidArgumentError(`Team port ${JSON.stringify(tp.name)} is not an LACP port`);
+      for (const tp of this.team.ports) if (!names.has(tp.name)) throw new InvalidArgumentError(`Expected the team's ports to be the LACP ports, got team port ${JSON.stringify(tp.name)} that is not an LACP port`);
       for (const p of this.ports) {
-        if (!this.team.ports.some((tp) => tp.name === p.name)) throw new InvalidArgumentError(`LACP port ${JSON.stringify(p.name)} is not a port of the team`);
+        if (!this.team.ports.some((tp) => tp.name === p.name)) throw new InvalidArgumentError(`Expected the LACP ports to be the team's ports, got LACP port ${JSON.stringify(p.name)} that is not in the team`);
       }
       for (const p of this.ports) {
         this.team.setPortUp(p.name, p.up);
@@ -319,18 +322,17 @@ export class Lacp {
   }
 
   private addPort(o: LacpPortOptions, index: number, key: number): void {
-    checkObject(o, 'port');
+    checkOptions(o, PORT_OPTIONS, 'port');
     if (typeof o.name !== 'string' || o.name === '') throw new InvalidArgumentError(`Expected a port name (a non-empty string), got ${describe(o.name)}`);
-    if (this.ports.some((p) => p.name === o.name)) throw new InvalidArgumentError(`A port named ${JSON.stringify(o.name)} is already in the list`);
+    if (this.ports.some((p) => p.name === o.name)) throw new InvalidArgumentError(`Expected unique port names, got ${JSON.stringify(o.name)} twice`);
     const number = o.number === undefined ? index + 1 : checkInt(o.number, 1, 0xffff, 'port number');
-    if (this.ports.some((p) => p.number === number)) throw new InvalidArgumentError(`Port number ${number} is used twice`);
-    const speed = o.speed === undefined ? 1 : o.speed;
-    if (typeof speed !== 'number' || !(speed > 0) || !Number.isFinite(speed)) throw new OutOfRangeError(`Expected speed to be a positive number, got ${describe(o.speed)}`);
+    if (this.ports.some((p) => p.number === number)) throw new InvalidArgumentError(`Expected unique port numbers, got ${number} twice`);
+    const speed = o.speed === undefined ? 1 : checkNumber(o.speed, Number.MIN_VALUE, Number.MAX_VALUE, 'speed');
     const p: Port = {
       name: o.name, index, mac: o.mac === undefined ? this.system : macOrThrow(o.mac, 'port mac'), number,
       priority: o.priority === undefined ? 255 : checkInt(o.priority, 0, 0xffff, 'port priority'),
       key: o.key === undefined ? key : checkInt(o.key, 0, 0xffff, 'port key'),
-      speed, up: o.up === undefined ? true : bool(o.up, 'up'),
+      speed, up: o.up === undefined ? true : checkBoolean(o.up, 'up'),
       rx: 'initialize', mux: 'detached', periodic: 'no-periodic', selected: 'unselected', aggregator: null,
       actorState: 0, partner: this.partnerAdmin(), ntt: false, portMoved: false, pdu: null,
       currentWhile: NEVER, periodicAt: NEVER, waitWhile: NEVER, actorChurnAt: NEVER, partnerChurnAt: NEVER,
@@ -352,10 +354,10 @@ export class Lacp {
   on(event: 'state', listener: StateListener): () => void;
   on(event: 'release', listener: ReleaseListener): () => void;
   on(event: 'send' | 'state' | 'release', listener: SendListener | StateListener | ReleaseListener): () => void {
-    if (typeof listener !== 'function') throw new InvalidArgumentError(`Expected a listener function, got ${describe(listener)}`);
+    checkOneOf(event, ['send', 'state', 'release'], 'event');
+    checkFunction(listener, 'listener');
     const lists: Record<string, unknown[]> = { send: this.sendListeners, state: this.stateListeners, release: this.releaseListeners };
-    const list = lists[event as string];
-    if (!list) throw new InvalidArgumentError(`Expected event send, state or release, got ${describe(event)}`);
+    const list = lists[event];
     list.push(listener);
     return () => {
       const i = list.indexOf(listener);
@@ -383,7 +385,7 @@ export class Lacp {
    */
   receive(port: string, frame: Uint8Array): 'lacp' | 'marker-information' | 'marker-response' | null {
     const p = this.port(port);
-    if (!(frame instanceof Uint8Array)) throw new InvalidArgumentError(`Expected a frame as a Uint8Array, got ${describe(frame)}`);
+    checkTyped(frame, Uint8Array, 'frame');
     if (frame.length < 14 || ((frame[12] << 8) | frame[13]) !== SLOW_PROTOCOLS_ETHERTYPE) return null;
     let pdu;
     try {
@@ -415,7 +417,7 @@ export class Lacp {
   /** Link up or down (the port's MAC_Operational). */
   setPortUp(port: string, up: boolean): void {
     const p = this.port(port);
-    p.up = bool(up, 'up');
+    p.up = checkBoolean(up, 'up');
     this.now = Math.max(this.now, this.clock());
     this.team?.setPortUp(p.name, p.up);
     this.run();
@@ -474,12 +476,12 @@ export class Lacp {
 
   /** Ask the partner for fast (1 s) or slow (30 s) LACPDUs: the actor's Timeout bit. */
   setRate(rate: LacpRate): void {
-    this.rate = oneOf(rate, ['fast', 'slow'], 'rate', this.rate);
+    this.rate = checkOneOf(rate, ['fast', 'slow'], 'rate');
     this.reconfigure(() => undefined);
   }
 
   setActivity(activity: LacpActivity): void {
-    this.activity = oneOf(activity, ['active', 'passive'], 'activity', this.activity);
+    this.activity = checkOneOf(activity, ['active', 'passive'], 'activity');
     this.reconfigure(() => undefined);
   }
 
@@ -967,7 +969,7 @@ export class Lacp {
   // ---- status ------------------------------------------------------------------
 
   private port(name: string): Port {
-    const p = this.ports.find((x) => x.name === name);
+    const p = typeof name === 'string' ? this.ports.find((x) => x.name === name) : undefined;
     if (!p) throw new InvalidArgumentError(`Expected the name of an LACP port (${this.ports.map((x) => x.name).join(', ')}), got ${describe(name)}`);
     return p;
   }
@@ -989,6 +991,16 @@ export class Lacp {
 
 /** LACP status as text, in the spirit of /proc/net/bonding/bond0 and ovs-appctl lacp/show. */
 export function formatLacpStatus(s: LacpStatus): string {
+  checkObject(s, 'status');
+  for (const p of checkArray(s.ports, 'status ports')) {
+    checkObject(p, 'a port of the status');
+    const q = p as Partial<LacpPortStatus>;
+    checkObject(q.actor, 'port actor');
+    checkObject(q.partner, 'port partner');
+    checkObject(q.counters, 'port counters');
+  }
+  checkObject(s.markers, 'status markers');
+  checkArray(s.distributing, 'status distributing');
   const info = (i: LacpInfo) => [
     `    system id: ${i.systemPriority},${i.system}`,
     `    key: ${i.key}`,
@@ -1009,9 +1021,4 @@ export function formatLacpStatus(s: LacpStatus): string {
     lines.push(`  lacpdus rx ${c.lacpduRx} tx ${c.lacpduTx}, markers rx ${c.markerRx} tx ${c.markerTx}, responses rx ${c.markerResponseRx} tx ${c.markerResponseTx}, illegal rx ${c.illegalRx}`);
   }
   return lines.join('\n') + '\n';
-}
-
-function bool(v: unknown, what: string): boolean {
-  if (typeof v !== 'boolean') throw new InvalidArgumentError(`Expected ${what} to be true or false, got ${describe(v)}`);
-  return v;
 }

@@ -13,7 +13,7 @@ import { CaptureFormatError, InvalidArgumentError, LaghashError, errorOf } from 
 import { hashBatch, selectBatch } from './hash.js';
 import { formatHtml, formatText } from './report.js';
 import { formatLacpCapture, lacpFromCapture } from './lacp/capture-report.js';
-import { activeBackend, backendChoiceError, nativeLoadError } from './native.js';
+import { activeBackend, backendChoiceError, nativeAddonFile, nativeLoadError } from './native.js';
 import { policy, policyNames } from './policy.js';
 import { PORT_LIMIT, W_SLOTS } from './spec.js';
 
@@ -40,8 +40,8 @@ CAPTURE is a pcap or pcapng file (Ethernet, Linux SLL/SLL2 or raw IP);
 without one, a bundled real capture is used (analyze: data/netns-mixed.pcap,
 hash and dissect: data/gnutella.pcap).
 
-Backend: ${activeBackend.name}${nativeLoadError ? ` (native addon not loaded: ${nativeLoadError.message.split('\n')[0]})` : ''}
-Set LAGHASH_BACKEND=js to force the TypeScript backend.`;
+Backend: ${activeBackend.name}${nativeLoadError ? ` (native addon not loaded: ${nativeLoadError.message.split('\n')[0]})` : activeBackend.name === 'native' ? ` (${nativeAddonFile})` : ''}
+Set LAGHASH_BACKEND=js to force the TypeScript backend, LAGHASH_ADDON=FILE to load that addon.`;
 
 const COMMAND_HELP: Record<string, string> = {
   analyze: `laghash analyze [CAPTURE ...] [options]

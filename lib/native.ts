@@ -4,8 +4,13 @@
  *   LAGHASH_BACKEND=js      use the TypeScript twin even when the addon loads
  *   LAGHASH_BACKEND=native  require the addon (BackendUnavailableError otherwise)
  *   unset                   the addon when it loads, else the twin
+ * and LAGHASH_ADDON=/path/to/laghash.node: load that file instead of the addon
+ * node-gyp-build finds (build/Release, then prebuilds/), e.g. a cmake-js or a
+ * sanitizer build. A relative path is taken from the current directory. When
+ * that file does not load, that is the load error: no other addon is tried.
  */
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendName } from './backend.js';
 import { BackendUnavailableError, InvalidArgumentError } from './errors.js';
@@ -14,10 +19,24 @@ import { jsBackend } from './js/index.js';
 const require = createRequire(import.meta.url);
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
-function loadNative(): { backend: Backend | null; error: Error | null } {
+type Addon = Omit<Backend, 'name'> & { constants: Record<string, number> };
+
+/** The addon file: LAGHASH_ADDON, else what node-gyp-build would load (throws when there is none). */
+function addonFile(): string {
+  const override = process.env.LAGHASH_ADDON;
+  if (override !== undefined && override !== '') return resolve(override);
+  const load = require('node-gyp-build') as { resolve(dir: string): string };
+  return load.resolve(packageRoot);
+}
+
+function loadNative(): { backend: Backend | null; error: Error | null; file: string | null } {
+  let file: string | null = null;
   try {
-    const load = require('node-gyp-build') as (dir: string) => unknown;
-    const addon = load(packageRoot) as Omit<Backend, 'name'> & { constants: Record<string, number> };
+    file = addonFile();
+    // what require() does for a .node file, for any file name
+    const module = { exports: {} as Addon };
+    process.dlopen(module, file);
+    const addon = module.exports;
     const backend: Backend = {
       name: 'native',
       hash: addon.hash,
@@ -34,9 +53,9 @@ function loadNative(): { backend: Backend | null; error: Error | null } {
       bind: addon.bind,
     };
     nativeConstants = addon.constants;
-    return { backend, error: null };
+    return { backend, error: null, file };
   } catch (e) {
-    return { backend: null, error: e instanceof Error ? e : new Error(String(e)) };
+    return { backend: null, error: e instanceof Error ? e : new Error(String(e)), file };
   }
 }
 
@@ -48,6 +67,9 @@ export const nativeBackend: Backend | null = loaded.backend;
 
 /** Why the addon could not be loaded (null when it loaded). */
 export const nativeLoadError: Error | null = loaded.error;
+
+/** The addon file loaded, or that failed to load (null when none was found). */
+export const nativeAddonFile: string | null = loaded.file;
 
 /** The constants the addon was compiled with (for the layout cross-check). */
 export function addonConstants(): Record<string, number> | null {

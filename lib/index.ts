@@ -74,11 +74,13 @@ export { parseCapture, CaptureStreamParser, CaptureScanner, type Capture } from 
 export {
   Analyzer,
   analyzeFiles,
+  analyzeFilesParallel,
   analyzeCaptures,
   DEFAULT_POLICIES,
   ALL_POLICIES,
   type AnalyzeOptions,
   type StreamOptions,
+  type ParallelOptions,
   type AnalysisReport,
   type ConfigResult,
   type PortFigures,

@@ -165,6 +165,7 @@ export class BoundBatch<T extends Uint32Array | Uint16Array = Uint32Array> {
   private readonly frameCount: number;
   private readonly outLength: number;
 
+  /** @internal bindBatch() makes them (over the active backend); exported for instanceof and types. */
   constructor(backend: Backend, batch: FrameBatch, p: PolicyLike, options: BindOptions = {}) {
     checkBackend(backend);
     checkBatch(batch);

@@ -119,7 +119,7 @@ describe.each(backends())('analyze (%s)', (_name, backend) => {
     expect(two.traffic.frames).toBe(37296 + two.inputs[1].frames);
     expect(two.inputs[1].truncated).toBe(true);
     expect(two.inputs[1].warnings.join(' ')).toMatch(/truncated/i);
-  });
+  }, 60_000);
 
   it('past maxFlows, flow counts are estimates within their stated error', () => {
     const bytes = readFileSync(BUNDLED_ANALYSIS_CAPTURE);

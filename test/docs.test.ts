@@ -1,5 +1,5 @@
 /**
- * docs/api.md keeps up with the public surface: every runtime export of
+ * docs/api.md (and docs/lacp.md for LACP) keeps up with the public surface: every runtime export of
  * lib/index.ts is documented (functions and classes in a heading, constants
  * named, errors in the errors table with their code); every public method of
  * an exported class has a heading with its signature (`FrameBatch.packed(`,
@@ -14,7 +14,8 @@ import { describe, expect, it } from 'vitest';
 import * as errors from '../lib/errors.js';
 import * as api from '../lib/index.js';
 
-const doc = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
+// the API reference is docs/api.md, with LACP in its own page
+const doc = ['api.md', 'lacp.md'].map((f) => readFileSync(new URL(`../docs/${f}`, import.meta.url), 'utf8')).join('\n');
 const headings = doc.split('\n').filter((l) => /^#{1,6} /.test(l)).map((l) => l.replace(/&lt;/g, '<').replace(/&gt;/g, '>'));
 const errorRows = doc.split('\n').filter((l) => /^\| `ERR_LAGHASH_\w+` \|/.test(l));
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

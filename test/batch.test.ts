@@ -1,9 +1,12 @@
 /**
  * The batch API: packed, strided, fromBuffers and fromCapture give the same
  * hashes for the same frames; selectBatch is hash % ports; the bound form
- * equals hashBatch range by range and sees a rewritten ring. Both backends.
+ * equals hashBatch range by range, sees a rewritten ring and, dropped, frees its
+ * arrays without waiting for the event loop. Both backends.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { FrameBatch } from '../lib/batch.js';
 import { BUNDLED_CAPTURE } from '../lib/cli.js';
@@ -62,6 +65,23 @@ describe.each(backends())('batches (%s)', (_name, backend) => {
     expect(bound.run(0, 1)[0]).toBe(first[1]);
     ring.lengths[1] = 1 << 30;
     expect(() => bound.run(1, 1)).toThrow(expect.objectContaining({ code: 'ERR_LAGHASH_FRAME_BOUNDS', frame: 1 }));
+  });
+
+  it('bound forms dropped in a synchronous loop give their arrays back at the next garbage collection', () => {
+    // no turn of the event loop in between: Node runs N-API finalizers only then, so the
+    // arrays may not depend on them (native/addon.cc keeps them on the bound function)
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const b = FrameBatch.fromBuffers(frames);
+    gc();
+    const before = process.memoryUsage().arrayBuffers;
+    for (let i = 0; i < 200; i++) {
+      const out = new Uint32Array(1 << 18);  // 1 MiB each: 200 MiB if they were kept
+      new BoundBatch(backend, b, 'linux:layer3+4', { out }).run(0, frames.length);
+      new BoundBatch<Uint16Array>(backend, b, 'dpdk:l34', { selector: { ports: 3 }, out: new Uint16Array(1 << 19) }).run(0, 1);
+    }
+    gc();
+    expect((process.memoryUsage().arrayBuffers - before) / 2 ** 20).toBeLessThan(64);
   });
 
   it('frames of several link types in one batch', () => {

@@ -379,8 +379,9 @@ describe.skipIf(!existsSync('/proc/self/status'))('bounded memory', () => {
     const m = JSON.parse(res.stdout) as { frames: number; flows: number; rssMB: number; table: number };
     expect(m.frames).toBe(reps * 2000);
     expect(m.flows).toBe(2000);
-    // stated bound (docs/api.md): Node itself (~50 MB) + two 8 MiB read buffers + the flow table + scratch
-    expect(m.rssMB).toBeLessThan(150);
+    // stated bound (docs/api.md): Node itself (~50 MB) + two 8 MiB read buffers + the flow table + scratch;
+    // not under npm run test:asan, where the ASan runtime alone doubles Node's footprint
+    if (!/asan/.test(process.env.LD_PRELOAD ?? '')) expect(m.rssMB).toBeLessThan(150);
     rmSync(path);
   }, 120_000);
 });

@@ -4,21 +4,22 @@
 // Node (the harness is native/fuzz/fuzz_walk.cc; see its header for what it
 // runs and checks).
 //
-//  1. Builds build/fuzz/fuzz_walk with clang++ (-fsanitize=fuzzer,address,undefined
+//  1. Builds build-fuzz/fuzz_walk with clang++ (-fsanitize=fuzzer,address,undefined
 //     -fno-sanitize-recover=all) when a source is newer than it.
-//  2. Writes the seed corpus into build/fuzz/seeds (scripts/fuzz-corpus.mjs:
+//  2. Writes the seed corpus into build-fuzz/seeds (scripts/fuzz-corpus.mjs:
 //     frames of the shared captures when ../shared is there, else of data/*.pcap
 //     and test/fixtures; plus test/fixtures/fuzz-regressions/*.hex).
 //  3. Runs libFuzzer for N seconds (default 60) on one core, the inputs it finds
-//     kept in build/fuzz/corpus (it grows from run to run).
+//     kept in build-fuzz/corpus (it grows from run to run; build-fuzz/ is
+//     apart from build/, which node-gyp rebuild empties).
 //  4. On a crash, a sanitizer report, a failed harness check, a leak or a
-//     timeout: exits 1, the reproducer kept in build/fuzz/crashes/ and printed
+//     timeout: exits 1, the reproducer kept in build-fuzz/crashes/ and printed
 //     as hex (and written as a .hex file ready for test/fixtures/fuzz-regressions/).
 //     Otherwise prints the figures: executions, executions per second, edges
-//     (cov) and features (ft), and writes them to build/fuzz/last-run.json.
+//     (cov) and features (ft), and writes them to build-fuzz/last-run.json.
 //
 // --coverage then builds the harness with clang's source coverage
-// (-fprofile-instr-generate -fcoverage-mapping, build/fuzz/fuzz_walk_cov),
+// (-fprofile-instr-generate -fcoverage-mapping, build-fuzz/fuzz_walk_cov),
 // replays the seeds and the corpus through it, and reports the line coverage of
 // native/*.h with llvm-profdata and llvm-cov (also in last-run.json).
 // --seconds 0 with --coverage only measures the corpus as it is.
@@ -33,7 +34,7 @@ import { parseArgs } from 'node:util';
 import { buildSeedCorpus } from './fuzz-corpus.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const out = join(repo, 'build/fuzz');
+const out = join(repo, 'build-fuzz');
 const harness = join(repo, 'native/fuzz/fuzz_walk.cc');
 const dict = join(repo, 'native/fuzz/fuzz_walk.dict');
 const MAX_LEN = 4096;
@@ -153,7 +154,7 @@ if (seconds > 0) {
     `-max_total_time=${seconds}`, `-max_len=${MAX_LEN}`, '-timeout=10', '-rss_limit_mb=2048', '-print_final_stats=1',
     `-dict=${dict}`, `-artifact_prefix=${join(out, 'crashes')}/`, ...dirs,
   ];
-  console.log(`fuzz: libFuzzer for ${seconds} s (corpus build/fuzz/corpus, seeds build/fuzz/seeds)`);
+  console.log(`fuzz: libFuzzer for ${seconds} s (corpus build-fuzz/corpus, seeds build-fuzz/seeds)`);
   const r = await runFuzzer(join(out, 'fuzz_walk'), args);
   const found = readdirSync(join(out, 'crashes')).filter((f) => !before.has(f) && !f.endsWith('.hex'));
   if (r.code !== 0 || found.length) {
@@ -162,7 +163,7 @@ if (seconds > 0) {
       const file = join(out, 'crashes', f), bytes = readFileSync(file);
       writeFileSync(`${file}.hex`, `# ${f}: a fuzz_walk input (configuration bytes, then the frame)\n${hex(bytes)}\n`);
       console.error(`fuzz: reproducer ${file.replace(repo, '')} (${bytes.length} bytes), as hex in ${f}.hex:\n${hex(bytes)}`);
-      console.error(`fuzz: reproduce with build/fuzz/fuzz_walk ${file.replace(repo, '')}; when fixed, copy the .hex to test/fixtures/fuzz-regressions/`);
+      console.error(`fuzz: reproduce with build-fuzz/fuzz_walk ${file.replace(repo, '')}; when fixed, copy the .hex to test/fixtures/fuzz-regressions/`);
     }
     if (!found.length) console.error(r.lines.slice(-40).join('\n'));
     process.exit(1);
@@ -181,4 +182,4 @@ writeFileSync(join(out, 'last-run.json'), `${JSON.stringify(report, null, 2)}\n`
 const lc = report.lineCoverage?.total;
 console.log(`fuzz: OK: ${report.executions ?? 0} executions (${report.execPerSecond ?? 0}/s), cov ${report.edges ?? '-'} edges, ` +
   `ft ${report.features ?? '-'}, corpus ${report.corpus ?? '-'}${lc ? `, native/*.h lines ${lc.percent}%` : ''}, no crash; ` +
-  `${report.wallSeconds} s in all (build/fuzz/last-run.json)`);
+  `${report.wallSeconds} s in all (build-fuzz/last-run.json)`);

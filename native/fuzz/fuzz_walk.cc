@@ -412,7 +412,7 @@ void run_link(const Case& c, const std::vector<Frame>& frames, const Frame& repl
   summary_batch(sb, 0, n, summary2.data());
   CHECK(summary == summary2);
 
-  u32 configs = 1;
+  const u32 configs = 1;
   std::vector<u16> tports(n, (u16)NO_PORT);
   std::vector<u32> moved(n, 0);
   if (s.kind != SK_SAME_PORT && s.ports <= TALLY_MAX_PORTS) {

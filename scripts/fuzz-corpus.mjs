@@ -16,7 +16,8 @@
 //
 // The configuration bytes rotate over every policy kind and selector kind,
 // flags and table shapes, so every seed frame meets several of them.
-//   node scripts/fuzz-corpus.mjs OUT_DIR     (needs dist/: npm run build:ts)
+//   node scripts/fuzz-corpus.mjs OUT_DIR [--bundled]   (needs dist/: npm run build:ts)
+// --bundled: the bundled captures even when the shared ones are there.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createHash } from 'node:crypto';
@@ -82,7 +83,7 @@ function signature(backend, S, frame, link, record) {
  * Write the seed corpus into dir (emptied first). Returns what it holds:
  * { files, frames, source } (source: 'shared' or 'bundled').
  */
-export async function buildSeedCorpus(dir) {
+export async function buildSeedCorpus(dir, { bundled = false } = {}) {
   const dist = (f) => pathToFileURL(join(repo, 'dist', f)).href;
   if (!existsSync(join(repo, 'dist/index.js'))) throw new Error('dist/ is not built: run npm run build:ts');
   const { FrameBatch } = await import(dist('index.js'));
@@ -109,7 +110,7 @@ export async function buildSeedCorpus(dir) {
     write(frame);
   };
 
-  const shared = sharedCaptures();
+  const shared = bundled ? null : sharedCaptures();
   const captures = shared
     ? readdirSync(shared).filter((f) => /\.pcap(ng)?$/.test(f)).sort().map((f) => join(shared, f))
     : readdirSync(join(repo, 'data')).filter((f) => f.endsWith('.pcap')).sort().map((f) => join(repo, 'data', f));
@@ -138,11 +139,11 @@ export async function buildSeedCorpus(dir) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const out = process.argv[2];
-  if (!out) {
-    console.error('usage: fuzz-corpus.mjs OUT_DIR');
+  const [out, flag] = process.argv.slice(2);
+  if (!out || (flag !== undefined && flag !== '--bundled')) {
+    console.error('usage: fuzz-corpus.mjs OUT_DIR [--bundled]');
     process.exit(2);
   }
-  const r = await buildSeedCorpus(out);
+  const r = await buildSeedCorpus(out, { bundled: flag === '--bundled' });
   console.log(`fuzz-corpus: ${r.files} seeds from ${r.frames} frames (${r.source} captures) in ${out}`);
 }

@@ -32,7 +32,7 @@
 // check fails.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
@@ -105,9 +105,9 @@ async function rss() {
 const passes = Math.ceil(frames / n);
 if (values.child) {
   // the LeakSanitizer run: just the loop (the parent reads the sanitizer's report), on the addon it was given
-  const { nativeAddonPath } = await import(pathToFileURL(join(repo, 'dist/native.js')).href);
-  if (!nativeAddonPath || nativeAddonPath !== process.env.LAGHASH_ADDON) {
-    console.error(`test:leak: expected the addon ${process.env.LAGHASH_ADDON}, loaded ${nativeAddonPath}`);
+  const { nativeAddonFile } = await import(pathToFileURL(join(repo, 'dist/native.js')).href);
+  if (!nativeAddonFile || nativeAddonFile !== resolve(process.env.LAGHASH_ADDON ?? '')) {
+    console.error(`test:leak: expected the addon ${process.env.LAGHASH_ADDON}, loaded ${nativeAddonFile}`);
     process.exit(2);
   }
   for (let k = 0; k < passes; k++) {

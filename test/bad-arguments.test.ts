@@ -1167,6 +1167,20 @@ function specs(): Spec[] {
       call: (c, _e, a) => c.L.analyzeFiles(a[0] as string[], a[1] as object, a[2] as object),
     },
     {
+      // the same checks, then worker threads (one on a small input: the files are checked before any starts)
+      name: 'analyzeFilesParallel',
+      params: [
+        p('files', (c) => [join(c.dir, 'a.pcap')], arrayOf((c) => join(c.dir, 'a.pcap'), [
+          ...wrongTypes(['string'], false),
+          bad('a file that does not exist', CAPTURE, (c) => join(c.dir, 'missing.pcap')),
+          bad('a file that is not a capture', CAPTURE, (c) => join(c.dir, 'zeros.bin')),
+        ], false, [bad('a file name (not a list)', INVALID, (c) => join(c.dir, 'a.pcap'))])),
+        p('options', () => ({ ...ANALYZE_OPTIONS }), analyzeOptionsKind(true)),
+        p('stream', () => ({}), record(() => ({}), { chunkBytes: int(1, 2 ** 30, true), onProgress: fn(true), threads: int(1, 64, true) }, true)),
+      ],
+      call: (c, _e, a) => c.L.analyzeFilesParallel(a[0] as string[], a[1] as object, a[2] as object),
+    },
+    {
       name: 'formatText',
       params: [p('report', (c) => c.L.analyzeCaptures([{ file: 'x.pcap', bytes: captureBytes() }], ANALYZE_OPTIONS), reportKind())],
       call: (c, _e, a) => c.L.formatText(a[0] as never),

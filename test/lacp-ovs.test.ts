@@ -18,19 +18,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Lacp, formatLacpStatus } from '../lib/lacp/lacp.js';
 import { SLOW_PROTOCOLS_ETHERTYPE } from '../lib/lacp/codec.js';
 import { Team } from '../lib/team.js';
-import { type OvsLacp, ovsHarnessAvailability, startOvsLacp, waitFor } from './helpers/ovs.js';
+import { type OvsLacp, ovsTestGate, startOvsLacp, waitFor } from './helpers/ovs.js';
 
-const avail = ovsHarnessAvailability();
-if (!avail.available && avail.missing.length && process.env.CI === 'true')
-  throw new Error(`CI must have Open vSwitch for the LACP interop test (.ci/run installs it): ${avail.reason}`);
-const skipReason = avail.available ? '' : avail.reason;
-if (skipReason) console.warn(`laghash tests: LACP interop with Open vSwitch skipped: ${skipReason}`);
+const { available, skipReason } = ovsTestGate('LACP interop test with Open vSwitch');
 
 const N = 3;
 const SYSTEM = '02:6c:61:67:00:01';
 const names = Array.from({ length: N }, (_, i) => `p${i}`);
 
-describe.skipIf(!avail.available)(avail.available ? 'LACP interop with Open vSwitch' : `LACP interop with Open vSwitch (skipped: ${skipReason})`, () => {
+describe.skipIf(!available)(available ? 'LACP interop with Open vSwitch' : `LACP interop with Open vSwitch (skipped: ${skipReason})`, () => {
   const t0 = performance.now();
   let ovs: OvsLacp | undefined;
   let lacp: Lacp | undefined;
@@ -55,6 +51,11 @@ describe.skipIf(!avail.available)(avail.available ? 'LACP interop with Open vSwi
     return { ovs, lacp, team };
   };
   const usable = () => need().team.ports.filter((p) => p.usable).map((p) => p.name);
+  /** Every port distributing on our side and enabled on OVS's. */
+  const allBack = (port: string) => waitFor(`${port} distributing again on both sides`, async () => {
+    const b = await need().ovs.bondShow();
+    return need().lacp.status().distributing.length === N && b.members.every((m) => m.enabled);
+  }, { timeoutMs: 10_000 });
 
   it('aggregates with OVS: both sides collecting and distributing, OVS names laghash as partner', async () => {
     ovs = await startOvsLacp({
@@ -115,14 +116,11 @@ describe.skipIf(!avail.available)(avail.available ? 'LACP interop with Open vSwi
     console.log(`lacp-ovs: OVS saw the link down after ${(performance.now() - t).toFixed(0)} ms`);
     await ovs.setLinkUp(1, true);
     lacp.setPortUp('p1', true);
-    await waitFor('p1 distributing again on both sides', async () => {
-      const b = await ovs.bondShow();
-      return lacp.status().distributing.length === N && b.members.every((m) => m.enabled);
-    }, { timeoutMs: 10_000 });
+    await allBack('p1');
   }, 30_000);
 
   it('a partner gone silent is dropped within the short timeout (3 s)', async () => {
-    const { ovs, lacp } = need();
+    const { lacp } = need();
     deaf.add(2);
     const t = performance.now();
     await waitFor('laghash takes p2 out', () => !lacp.status().distributing.includes('p2'), { timeoutMs: 5000 });
@@ -133,10 +131,7 @@ describe.skipIf(!avail.available)(avail.available ? 'LACP interop with Open vSwi
     expect(['expired', 'defaulted']).toContain(lacp.status().ports[2].rx);
     expect(usable()).toEqual(['p0', 'p1']);
     deaf.delete(2);
-    await waitFor('p2 back', async () => {
-      const b = await ovs.bondShow();
-      return lacp.status().distributing.length === N && b.members.every((m) => m.enabled);
-    }, { timeoutMs: 10_000 });
+    await allBack('p2');
   }, 30_000);
 
   it('markers: OVS receives ours and does not answer, so each hold is released by timeout', async () => {

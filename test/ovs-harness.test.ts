@@ -11,13 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   type Lacpdu, type LacpInfo, SLOW_PROTOCOLS_ETHERTYPE, SLOW_PROTOCOLS_MAC, STATE, decodeSlowFrame, encodeLacpdu, encodeMarker, stateNames,
 } from '../lib/lacp/codec.js';
-import { type OvsLacp, ovsHarnessAvailability, startOvsLacp, waitFor } from './helpers/ovs.js';
+import { type OvsLacp, ovsTestGate, startOvsLacp, waitFor } from './helpers/ovs.js';
 
-const avail = ovsHarnessAvailability();
-if (!avail.available && avail.missing.length && process.env.CI === 'true')
-  throw new Error(`CI must have Open vSwitch for the LACP harness test (.ci/run installs it): ${avail.reason}`);
-const skipReason = avail.available ? '' : avail.reason;
-if (skipReason) console.warn(`laghash tests: Open vSwitch LACP harness test skipped: ${skipReason}`);
+const { available, skipReason } = ovsTestGate('Open vSwitch LACP harness test');
 
 const PORTS = 2;
 /** The fake partner: our hand-made LACP system. */
@@ -36,8 +32,8 @@ interface Seen {
   pdu: ReturnType<typeof decodeSlowFrame>['pdu'];
 }
 
-describe.skipIf(!avail.available)(
-  avail.available ? 'Open vSwitch LACP harness' : `Open vSwitch LACP harness (skipped: ${skipReason})`,
+describe.skipIf(!available)(
+  available ? 'Open vSwitch LACP harness' : `Open vSwitch LACP harness (skipped: ${skipReason})`,
   () => {
     const t0 = performance.now();
     const seen: Seen[] = [];

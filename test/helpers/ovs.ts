@@ -119,6 +119,20 @@ let availability: OvsAvailability | undefined;
  * privilege to create a network namespace with a veth pair in it (tried, then
  * removed). Synchronous and cached, for describe.skipIf.
  */
+/**
+ * For a test file: whether OVS tests can run here, and if not why (the reason,
+ * also printed). In CI a missing OVS is an error (.ci/run installs it); only
+ * an environment without network namespaces may skip there.
+ */
+export function ovsTestGate(what: string): { available: boolean; skipReason: string } {
+  const avail = ovsHarnessAvailability();
+  if (!avail.available && avail.missing.length && process.env.CI === 'true')
+    throw new Error(`CI must have Open vSwitch for the ${what} (.ci/run installs it): ${avail.reason}`);
+  const skipReason = avail.available ? '' : avail.reason;
+  if (skipReason) console.warn(`laghash tests: ${what} skipped: ${skipReason}`);
+  return { available: avail.available, skipReason };
+}
+
 export function ovsHarnessAvailability(): OvsAvailability {
   if (availability) return availability;
   availability = probe();

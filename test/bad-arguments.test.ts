@@ -919,7 +919,7 @@ function specs(): Spec[] {
     {
       name: 'new Lacp',
       params: [p('options', () => ({ system: MAC, ports: ['a', 'b'] }), record(() => ({ system: MAC, ports: ['a', 'b'] }), {
-        system: macKind(false),
+        system: [...macKind(false), bad('a group address (the ports send from it)', INVALID, () => '01:00:5e:00:00:01')],
         systemPriority: int(0, 0xffff, true),
         ports: [
           ...wrongTypes(['array'], false),
@@ -928,7 +928,7 @@ function specs(): Spec[] {
           bad('a list with an empty name', INVALID, () => ['a', '']),
           ...record(() => ({ name: 'b' }), {
             name: [...wrongTypes(['string'], false), bad('an empty string', INVALID, () => '')],
-            mac: macKind(true), number: int(1, 0xffff, true), priority: int(0, 0xffff, true), key: int(0, 0xffff, true),
+            mac: [...macKind(true), bad('a group address', INVALID, () => '03:00:00:00:00:01')], number: int(1, 0xffff, true), priority: int(0, 0xffff, true), key: int(0, 0xffff, true),
             speed: num(Number.MIN_VALUE, Number.MAX_VALUE, true).concat([bad('0', RANGE, () => 0)]), up: bool(true),
           }).filter((b) => !['a string', 'a string of digits', 'an empty string'].includes(b.label)).map((b) => ({ ...b, label: `['a', ${b.label}]`, make: (c: Ctx) => ['a', b.make(c)] })),
           bad('two ports with one number', INVALID, () => ['a', { name: 'b', number: 1 }]),

@@ -16,7 +16,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Lacp, formatLacpStatus } from '../lib/lacp/lacp.js';
-import { SLOW_PROTOCOLS_ETHERTYPE } from '../lib/lacp/codec.js';
+import { isSlowProtocolsFrame } from '../lib/lacp/codec.js';
 import { Team } from '../lib/team.js';
 import { type OvsLacp, ovsTestGate, startOvsLacp, waitFor } from './helpers/ovs.js';
 
@@ -62,7 +62,7 @@ describe.skipIf(!available)(available ? 'LACP interop with Open vSwitch' : `LACP
       ports: N, lacpTime: 'fast',
       // OVS speaks first, before startOvsLacp resolves: keep its frames until LACP exists
       onFrame: (i, frame) => {
-        if (frame.length < 14 || ((frame[12] << 8) | frame[13]) !== SLOW_PROTOCOLS_ETHERTYPE || deaf.has(i)) return;
+        if (!isSlowProtocolsFrame(frame) || deaf.has(i)) return;
         if (lacp) lacp.receive(names[i], frame);
         else pending.push([i, frame]);
       },

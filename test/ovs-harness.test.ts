@@ -9,7 +9,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  type Lacpdu, type LacpInfo, SLOW_PROTOCOLS_ETHERTYPE, SLOW_PROTOCOLS_MAC, STATE, decodeSlowFrame, encodeLacpdu, encodeMarker, stateNames,
+  type Lacpdu, type LacpInfo, SLOW_PROTOCOLS_MAC, STATE, decodeSlowFrame, encodeLacpdu, encodeMarker, isSlowProtocolsFrame, stateNames,
 } from '../lib/lacp/codec.js';
 import { type OvsLacp, ovsTestGate, startOvsLacp, waitFor } from './helpers/ovs.js';
 
@@ -19,10 +19,6 @@ const PORTS = 2;
 /** The fake partner: our hand-made LACP system. */
 const PARTNER = { systemPriority: 0x8000, system: '02:11:22:33:44:55', key: 0x1234, portPriority: 0x8000 };
 const IN_SYNC = STATE.activity | STATE.timeout | STATE.aggregation | STATE.synchronization | STATE.collecting | STATE.distributing;
-
-function isSlow(frame: Uint8Array): boolean {
-  return frame.length >= 14 && ((frame[12]! << 8) | frame[13]!) === SLOW_PROTOCOLS_ETHERTYPE;
-}
 
 interface Seen {
   port: number;
@@ -77,7 +73,7 @@ describe.skipIf(!available)(
         ports: PORTS,
         lacpTime: 'fast',
         onFrame(port, frame) {
-          if (!isSlow(frame)) return;
+          if (!isSlowProtocolsFrame(frame)) return;
           const f = decodeSlowFrame(frame);
           seen.push({ port, at: performance.now(), source: f.source, destination: f.destination, pdu: f.pdu });
           if (f.pdu.type === 'lacp') {
@@ -140,7 +136,7 @@ describe.skipIf(!available)(
       }
       // And OVS's LACPDUs now name us as its partner.
       const since = performance.now();
-      const next = await o.nextFrame((_, f) => isSlow(f) && decodeSlowFrame(f).pdu.type === 'lacp', 3000);
+      const next = await o.nextFrame((_, f) => isSlowProtocolsFrame(f) && decodeSlowFrame(f).pdu.type === 'lacp', 3000);
       const pdu = decodeSlowFrame(next.frame).pdu as Lacpdu;
       expect(pdu.partner.system).toBe(PARTNER.system);
       expect(pdu.partner.port).toBe(0x100 + next.portIndex);

@@ -12,7 +12,7 @@
 import type { FrameBatch } from '../batch.js';
 import { PduFormatError } from '../errors.js';
 import * as S from '../spec.js';
-import { SLOW_PROTOCOLS_ETHERTYPE, decodeSlowFrame, stateNames, type LacpInfo } from './codec.js';
+import { SLOW_PROTOCOLS_ETHERTYPE, STATE, decodeSlowFrame, isSlowProtocolsFrame, stateNames, type LacpInfo } from './codec.js';
 
 export interface LacpCapturePort {
   /** The sending port: its source MAC and port number, "mac/number" (SLL2 adds the interface index: "mac%ifindex/number"). */
@@ -52,8 +52,7 @@ export interface LacpCaptureReport {
 function asEthernet(f: Uint8Array, link: number): { eth: Uint8Array; ifindex: number | null } | null {
   let proto: number, src: Uint8Array, payload: Uint8Array, ifindex: number | null = null;
   if (link === S.LINK_ETHERNET) {
-    if (f.length < 14 || ((f[12] << 8) | f[13]) !== SLOW_PROTOCOLS_ETHERTYPE) return null;
-    return { eth: f, ifindex };
+    return isSlowProtocolsFrame(f) ? { eth: f, ifindex } : null;
   } else if (link === 113 && f.length >= 16) {
     proto = (f[14] << 8) | f[15];
     src = f.subarray(6, 12);
@@ -149,7 +148,7 @@ export function lacpFromCapture(batch: FrameBatch): LacpCaptureReport {
     rest.interval = median(gaps);
     // fast is 1 s, slow 30 s (802.1AX-2008 5.4.4); extra PDUs on changes only shorten gaps
     rest.rate = !Number.isFinite(rest.interval) ? 'unknown' : rest.interval < 5 ? 'fast' : 'slow';
-    rest.askedRate = !rest.partner ? 'unknown' : rest.partner.state & 0x02 ? 'fast' : 'slow';
+    rest.askedRate = !rest.partner ? 'unknown' : rest.partner.state & STATE.timeout ? 'fast' : 'slow';
     report.ports.push(rest);
   }
   const aggs = new Map<string, LacpCaptureReport['aggregates'][number]>();
@@ -158,7 +157,7 @@ export function lacpFromCapture(batch: FrameBatch): LacpCaptureReport {
     const k = `${p.actor.system}|${p.actor.key}|${p.partner.system}|${p.partner.key}`;
     const a = aggs.get(k) ?? { system: p.actor.system, key: p.actor.key, partnerSystem: p.partner.system, partnerKey: p.partner.key, ports: [], distributing: [] };
     a.ports.push(p.port);
-    if (p.actor.state & 0x20) a.distributing.push(p.port);
+    if (p.actor.state & STATE.distributing) a.distributing.push(p.port);
     aggs.set(k, a);
   }
   report.aggregates = [...aggs.values()];

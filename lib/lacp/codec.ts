@@ -99,10 +99,28 @@ export interface SlowFrame {
   pdu: SlowPdu;
 }
 
-function macBytes(mac: string, what: string): Uint8Array {
+/**
+ * The six bytes of a MAC address written like 02:00:00:00:00:01. With
+ * `individual`, a group address is refused: 802.3 3.2.3, a source address is
+ * an individual address.
+ */
+function macBytes(mac: unknown, what: string, individual = false): Uint8Array {
   const m = typeof mac === 'string' ? /^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(mac) : null;
   if (!m) throw new InvalidArgumentError(`Expected ${what} to be a MAC address like 02:00:00:00:00:01, got ${describe(mac)}`);
-  return Uint8Array.from(m.slice(1), (h) => parseInt(h, 16));
+  const b = Uint8Array.from(m.slice(1), (h) => parseInt(h, 16));
+  if (individual && b[0] & 1) throw new InvalidArgumentError(`Expected ${what} to be an individual (unicast) MAC address, got the group address ${mac}`);
+  return b;
+}
+
+/** A MAC address checked as macBytes does, in lower case. */
+export function checkMac(mac: unknown, what: string, individual = false): string {
+  macBytes(mac, what, individual);
+  return (mac as string).toLowerCase();
+}
+
+/** Whether an Ethernet frame carries the Slow Protocols ethertype (LACP, Marker). */
+export function isSlowProtocolsFrame(frame: Uint8Array): boolean {
+  return frame.length >= 14 && ((frame[12] << 8) | frame[13]) === SLOW_PROTOCOLS_ETHERTYPE;
 }
 
 function macString(b: Uint8Array, o: number): string {
@@ -117,10 +135,7 @@ const INFO_KEYS = ['systemPriority', 'system', 'key', 'portPriority', 'port', 's
 
 function header(frame: Uint8Array, source: string): DataView {
   frame.set(macBytes(SLOW_PROTOCOLS_MAC, 'destination'), 0);
-  const src = macBytes(source, 'source');
-  // 802.3 3.2.3: a source address is an individual address
-  if (src[0] & 1) throw new InvalidArgumentError(`Expected source to be an individual (unicast) MAC address, got the group address ${source}`);
-  frame.set(src, 6);
+  frame.set(macBytes(source, 'source', true), 6);
   const v = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   v.setUint16(12, SLOW_PROTOCOLS_ETHERTYPE);
   return v;

@@ -40,7 +40,7 @@ import { checkArray, checkBoolean, checkObject, checkFunction, checkInt, checkNu
 const OPTIONS = ['system', 'systemPriority', 'ports', 'key', 'rate', 'activity', 'aggregatorSelection', 'noPartner', 'team', 'markers', 'clock', 'timers'];
 const PORT_OPTIONS = ['name', 'mac', 'number', 'priority', 'key', 'speed', 'up'];
 import {
-  STATE, SLOW_PROTOCOLS_ETHERTYPE, decodeSlowFrame, encodeLacpdu, encodeMarker, stateNames,
+  STATE, checkMac, decodeSlowFrame, encodeLacpdu, encodeMarker, isSlowProtocolsFrame, stateNames,
   type LacpInfo, type Lacpdu, type MarkerPdu,
 } from './codec.js';
 
@@ -239,12 +239,6 @@ function sameInfo(a: LacpInfo, b: LacpInfo): boolean {
   return a.port === b.port && a.portPriority === b.portPriority && a.system === b.system && a.systemPriority === b.systemPriority && a.key === b.key;
 }
 
-function macOrThrow(mac: unknown, what: string): string {
-  if (typeof mac !== 'string' || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(mac))
-    throw new InvalidArgumentError(`Expected ${what} to be a MAC address like 02:00:00:00:00:01, got ${describe(mac)}`);
-  return mac.toLowerCase();
-}
-
 function oneOf<T extends string>(v: unknown, allowed: readonly T[], what: string, dflt: T): T {
   return v === undefined ? dflt : checkOneOf(v, allowed, what);
 }
@@ -276,7 +270,7 @@ export class Lacp {
 
   constructor(options: LacpOptions) {
     checkOptions(options, OPTIONS, 'LACP options');
-    this.system = macOrThrow(options.system, 'system');
+    this.system = checkMac(options.system, 'system', true);  // the ports' default source address
     this.systemPriority = options.systemPriority === undefined ? 32768 : checkInt(options.systemPriority, 0, 0xffff, 'systemPriority');
     this.activity = oneOf(options.activity, ['active', 'passive'], 'activity', 'active');
     this.rate = oneOf(options.rate, ['fast', 'slow'], 'rate', 'slow');
@@ -329,7 +323,7 @@ export class Lacp {
     if (this.ports.some((p) => p.number === number)) throw new InvalidArgumentError(`Expected unique port numbers, got ${number} twice`);
     const speed = o.speed === undefined ? 1 : checkNumber(o.speed, Number.MIN_VALUE, Number.MAX_VALUE, 'speed');
     const p: Port = {
-      name: o.name, index, mac: o.mac === undefined ? this.system : macOrThrow(o.mac, 'port mac'), number,
+      name: o.name, index, mac: o.mac === undefined ? this.system : checkMac(o.mac, 'port mac', true), number,
       priority: o.priority === undefined ? 255 : checkInt(o.priority, 0, 0xffff, 'port priority'),
       key: o.key === undefined ? key : checkInt(o.key, 0, 0xffff, 'port key'),
       speed, up: o.up === undefined ? true : checkBoolean(o.up, 'up'),
@@ -386,7 +380,7 @@ export class Lacp {
   receive(port: string, frame: Uint8Array): 'lacp' | 'marker-information' | 'marker-response' | null {
     const p = this.port(port);
     checkTyped(frame, Uint8Array, 'frame');
-    if (frame.length < 14 || ((frame[12] << 8) | frame[13]) !== SLOW_PROTOCOLS_ETHERTYPE) return null;
+    if (!isSlowProtocolsFrame(frame)) return null;
     let pdu;
     try {
       pdu = decodeSlowFrame(frame).pdu;
@@ -514,9 +508,9 @@ export class Lacp {
   private reconfigure(change: () => void, lagIdChanges = false): void {
     this.now = Math.max(this.now, this.clock());
     change();
+    const bits = STATE.activity | STATE.timeout;
     for (const p of this.ports) {
-      const activity = this.activity === 'active', fast = this.rate === 'fast';
-      p.actorState = (p.actorState & ~(STATE.activity | STATE.timeout)) | (activity ? STATE.activity : 0) | (fast ? STATE.timeout : 0);
+      p.actorState = (p.actorState & ~bits) | (this.adminState() & bits);
       if (lagIdChanges) this.setSelected(p, 'unselected');
       p.ntt = true;
     }
@@ -951,14 +945,13 @@ export class Lacp {
   }
 
   private markerTimeouts(): void {
-    const late = this.pending.filter((m) => this.expired(m.deadline));
-    if (!late.length) return;
-    this.pending = this.pending.filter((m) => !late.includes(m));
-    this.markerCounts.timedOut += late.length;
-    for (const hold of new Set(late.map((m) => m.hold))) {
-      this.pending = this.pending.filter((m) => m.hold !== hold);
-      this.endHold(hold, 'timeout');
-    }
+    // a hold ends with its first late marker; its others (sent with it) end with it
+    const holds = new Set(this.pending.filter((m) => this.expired(m.deadline)).map((m) => m.hold));
+    if (!holds.size) return;
+    const kept = this.pending.filter((m) => !holds.has(m.hold));
+    this.markerCounts.timedOut += this.pending.length - kept.length;
+    this.pending = kept;
+    for (const hold of holds) this.endHold(hold, 'timeout');
   }
 
   private endHold(hold: number, reason: LacpReleaseEvent['reason']): void {

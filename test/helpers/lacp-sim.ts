@@ -6,7 +6,7 @@
  * systems' own deadlines (Lacp.nextDeadline) and scheduled callbacks.
  */
 import { Lacp, type LacpOptions } from '../../lib/lacp/lacp.js';
-import { SLOW_PROTOCOLS_ETHERTYPE } from '../../lib/lacp/codec.js';
+import { isSlowProtocolsFrame } from '../../lib/lacp/codec.js';
 import { Team, type TeamOptions } from '../../lib/team.js';
 
 export interface SimSystem {
@@ -114,7 +114,7 @@ export class Sim {
       const due = this.flight.filter((f) => f.at <= this.now).sort((x, y) => x.at - y.at || x.seq - y.seq);
       this.flight = this.flight.filter((f) => f.at > this.now);
       for (const f of due) {
-        if ((((f.frame[12] << 8) | f.frame[13]) === SLOW_PROTOCOLS_ETHERTYPE)) f.to.lacp.receive(f.port, f.frame);
+        if (isSlowProtocolsFrame(f.frame)) f.to.lacp.receive(f.port, f.frame);
         else f.to.data(f.port, f.frame);
       }
       const timers = this.timers.filter((t) => t.at <= this.now);

@@ -402,9 +402,8 @@ export class SelectorState {
     return { spec, table: Uint32Array.from(this.table) };
   }
 
-  /** The selector as the twin reads it, over a snapshot. */
-  decoded(): Selector {
-    const f = this.frozen();
+  /** The selector as the twin reads it, over a snapshot (a new one by default). */
+  decoded(f: { spec: Uint32Array; table: Uint32Array } = this.frozen()): Selector {
     const s = selector_decode(f.spec, f.table, null);
     if (!s) throw new Error('selector state is inconsistent');
     return s;

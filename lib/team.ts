@@ -297,8 +297,8 @@ export class Team {
     if (this.recs.length >= S.PORT_LIMIT) throw new OutOfRangeError(`Expected at most ${S.PORT_LIMIT} ports in a team, got one more`);
     // every check before anything changes
     const weight = o.weight === undefined ? 1 : checkWeight(o.weight);
-    const up = o.up === undefined ? true : bool(o.up, 'up');
-    const distributing = o.distributing === undefined ? false : bool(o.distributing, 'distributing');
+    const up = o.up === undefined ? true : checkBoolean(o.up, 'up');
+    const distributing = o.distributing === undefined ? false : checkBoolean(o.distributing, 'distributing');
     const used = new Set(this.recs.map((r) => r.id));
     let id = 0;
     while (used.has(id)) id++;
@@ -338,7 +338,7 @@ export class Team {
   /** Link up or down. */
   setPortUp(name: string, up: boolean): ChangeEvent | null {
     const r = this.rec(name);
-    if (r.up === bool(up, 'up')) return null;
+    if (r.up === checkBoolean(up, 'up')) return null;
     return this.change(up ? 'up' : 'down', r, () => {
       r.up = up;
       if (up) r.enabledSeq = this.seq++;
@@ -348,7 +348,7 @@ export class Team {
   /** lacp mode: LACP put the port in (or took it out of) the distributing state. */
   setDistributing(name: string, distributing: boolean): ChangeEvent | null {
     const r = this.rec(name);
-    if (r.distributing === bool(distributing, 'distributing')) return null;
+    if (r.distributing === checkBoolean(distributing, 'distributing')) return null;
     return this.change('distributing', r, () => {
       r.distributing = distributing;
       if (distributing) r.enabledSeq = this.seq++;
@@ -419,7 +419,7 @@ export class Team {
   /** balance and lacp: hold the frames of conversations that a change moves off a port that stays usable (see HOLD). */
   holdMoves(on: boolean): void {
     if (!this.selector) throw new InvalidArgumentError(`Expected a team in mode balance or lacp for holding moves, got mode ${this.mode}`);
-    this.holding = bool(on, 'on');
+    this.holding = checkBoolean(on, 'on');
   }
 
   /** End a hold: its frames select their new ports. Returns false when no such hold is pending. */
@@ -487,8 +487,10 @@ export class Team {
   /** Apply a mutation, bring the mode's state in line, report what moved. */
   private change(type: ChangeType, r: PortRec | null, mutate: () => void, subject: () => PortRec | null = () => r): ChangeEvent | null {
     const names = new Map(this.recs.map((x) => [x.id, x.name]));
-    const before = this.selector?.decoded() ?? null;
-    const frozen = this.holding ? this.selector!.frozen() : null;
+    // one snapshot serves the change report and, when holding, the hold
+    const snapshot = this.selector?.frozen() ?? null;
+    const before = snapshot && this.selector!.decoded(snapshot);
+    const frozen = this.holding ? snapshot : null;
     const beforeActive = this.active;
     mutate();
     for (const x of this.recs) names.set(x.id, x.name);
@@ -834,8 +836,4 @@ export class Team {
     }
     return moves;
   }
-}
-
-function bool(v: unknown, what: string): boolean {
-  return checkBoolean(v, what);
 }

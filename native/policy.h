@@ -41,6 +41,10 @@ static inline bool policy_decode(const u32* spec, u32 n, const u32* tables, u32 
 template <u32 KIND>
 static LAGHASH_INLINE u32 policy_hash(const Policy& p, const u8* f, u32 len, u32 link, i32* w) {
   if constexpr (KIND == P_TOEPLITZ || KIND == P_FIELDS) {
+    if constexpr (KIND == P_TOEPLITZ) {
+      u32 h;
+      if (!(p.flags & F_INNER) && toeplitz_fast(f, len, link, p.arg, p.tables, h)) return h;
+    }
     walk(f, len, link, w, false);
     if constexpr (KIND == P_TOEPLITZ) {
       i32 ip = (p.flags & F_INNER) ? w[W_INNER_IP] : (w[W_NIP] > 0 ? 0 : -1);

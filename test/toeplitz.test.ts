@@ -9,8 +9,9 @@ import { FrameBatch } from '../lib/batch.js';
 import { hashBatchWith } from '../lib/hash.js';
 import { policy } from '../lib/policy.js';
 import { MICROSOFT_RSS_KEY, SYMMETRIC_RSS_KEY, toeplitzTables } from '../lib/toeplitz.js';
+import { getBackend } from '../lib/native.js';
 import { backends } from './helpers/backends.js';
-import { ethIpv4Tcp, ethIpv6Tcp, ipv4Addr, ipv6Addr, concat, u16 } from './helpers/frames.js';
+import { concat, ethernet, ethIpv4Tcp, ethIpv6Tcp, ipv4, ipv4Addr, ipv6, ipv6Addr, tcp, u16, udp, vlanTag } from './helpers/frames.js';
 
 // destination, source, address-only, with ports (as published)
 const V4: [string, number, string, number, number, number][] = [
@@ -85,5 +86,68 @@ describe.each(backends())('rss:toeplitz published vectors (%s)', (_name, backend
       const h = hashBatchWith(backend, FrameBatch.fromBuffers([ethIpv4Tcp(src, dst, sport, dport), ethIpv4Tcp(dst, src, dport, sport)]), p);
       expect(h[0]).toBe(h[1]);
     }
+  });
+});
+
+/**
+ * The native pass hashes Ethernet frames with up to two tags and a plain IPv4
+ * or IPv6 header without the generic walk (toeplitz.h toeplitz_fast), and
+ * hands everything else to the walk. `tunnel: 'inner'` always walks, and on
+ * frames without a tunnel it hashes the same (outermost) IP layer; so on
+ * these frames, every prefix of them and every one-byte change of their
+ * headers, the outer and inner policies must agree on each backend, and the
+ * backends with each other.
+ */
+describe.each(backends())('rss:toeplitz without the walk equals with it (%s)', (_name, backend) => {
+  const v4 = (o: Partial<Parameters<typeof ipv4>[0]>, l4 = tcp(1000, 80)) =>
+    concat(ipv4({ proto: 6, src: '10.0.0.1', dst: '10.0.0.2', ...o }, l4.length), l4);
+  const v6 = (next: number, rest: Uint8Array) => concat(ipv6(next, '2001:db8::1', 'fe80::2', rest.length), rest);
+  const eth = (type: number, ...rest: Uint8Array[]) => concat(ethernet('02:00:00:00:00:01', '02:00:00:00:00:02', type), ...rest);
+  const bodies: [number, Uint8Array][] = [
+    [0x0800, v4({})],
+    [0x0800, v4({ proto: 17 }, udp(53, 5353))],
+    [0x0800, v4({ proto: 132 }, tcp(7, 9))],
+    [0x0800, v4({ proto: 33 }, tcp(7, 9))],                       // DCCP: ports, not in the input set
+    [0x0800, v4({ flags: 0x2000 })],                               // first fragment
+    [0x0800, v4({ flags: 0x0010 })],                               // later fragment
+    [0x0800, v4({ options: new Uint8Array([1, 1, 1, 0]) })],       // IHL 6
+    [0x0800, v4({ ihl: 4 })],                                      // malformed IHL
+    [0x0800, v4({ proto: 51 }, concat(new Uint8Array([6, 1, 0, 0]), new Uint8Array(8), tcp(1, 2)))],  // AH, then TCP
+    [0x0800, v4({ proto: 1 }, new Uint8Array([8, 0, 0, 0, 0, 7, 0, 1]))],  // ICMP echo
+    [0x86dd, v6(6, tcp(443, 50000))],
+    [0x86dd, v6(17, udp(123, 123))],
+    [0x86dd, v6(0, concat(new Uint8Array([6, 0, 1, 4, 0, 0, 0, 0]), tcp(1, 2)))],          // hop-by-hop, then TCP
+    [0x86dd, v6(44, concat(new Uint8Array([6, 0, 0, 1, 0, 0, 0, 9]), tcp(1, 2)))],         // fragment header, M set
+    [0x86dd, v6(44, concat(new Uint8Array([6, 0, 0, 0, 0, 0, 0, 9]), tcp(1, 2)))],         // atomic fragment
+    [0x86dd, v6(58, new Uint8Array([128, 0, 0, 0, 0, 3, 0, 1]))],
+  ];
+  const frames: Uint8Array[] = [];
+  for (const [type, body] of bodies) {
+    const tagged = [
+      eth(type, body),
+      eth(0x8100, vlanTag(type, 5), body),
+      eth(0x88a8, vlanTag(0x8100, 7), u16(9), u16(type), body),
+      eth(0x9100, vlanTag(0x88a8, 1), vlanTag(0x8100, 2), u16(3), u16(type), body),  // three tags: walked
+    ];
+    for (const f of tagged) {
+      for (let n = 0; n <= f.length; n++) frames.push(f.subarray(0, n));
+      for (let i = 12; i < Math.min(f.length, 80); i++) {
+        const m = f.slice();
+        m[i] ^= i & 1 ? 0xff : 0x10;
+        frames.push(m);
+      }
+    }
+  }
+  const batch = FrameBatch.fromBuffers(frames);
+
+  it.each(['', '?l4=tcp', '?l4=udp,sctp', '?l4='])('rss:toeplitz%s', (query) => {
+    const outer = hashBatchWith(backend, batch, policy(`rss:toeplitz${query}`));
+    const inner = hashBatchWith(backend, batch, policy(`rss:toeplitz${query}${query ? '&' : '?'}tunnel=inner`));
+    const js = hashBatchWith(getBackend('js'), batch, policy(`rss:toeplitz${query}`));
+    for (let i = 0; i < frames.length; i++) {
+      if (outer[i] !== inner[i] || outer[i] !== js[i])
+        throw new Error(`frame ${i} (${Buffer.from(frames[i]).toString('hex')}): outer ${outer[i]}, inner ${inner[i]}, js ${js[i]}`);
+    }
+    expect(new Set(outer).size).toBeGreaterThan(20);
   });
 });

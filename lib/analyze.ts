@@ -167,6 +167,13 @@ export interface AnalyzerState {
   } | null;
 }
 const FLOW_DIAG_LIMIT = 1 << 16;
+/**
+ * Bytes read at a time: small enough that a chunk is still in the processor's
+ * caches when it is scanned, summarised, hashed and tallied right after the
+ * read (8 MiB chunks ran at three quarters of the speed of 1 MiB ones on a
+ * 2-vCPU EPYC host), large enough that the per-chunk calls do not count.
+ */
+const DEFAULT_CHUNK = 1 << 20;
 const TEAM_FIELD_NAMES = new Set(['eth', 'vlan', 'ipv4', 'ipv6', 'ip', 'l3', 'tcp', 'udp', 'sctp', 'l4']);
 
 /** Split a --policies list: ';' separates when present; else ',' except inside team:<fields>. */
@@ -798,7 +805,7 @@ export function analyzeCaptures(captures: { file: string; bytes: Uint8Array }[],
 }
 
 export interface StreamOptions {
-  /** Bytes read at a time (default 8 MiB; two buffers: one read while the other is analysed). */
+  /** Bytes read at a time (default 1 MiB; two buffers: one read while the other is analysed). */
   chunkBytes?: number;
   /** Called after each chunk with the bytes read so far and the total of all files. */
   onProgress?: (done: number, total: number) => void;
@@ -846,7 +853,7 @@ type ReadEvent =
  * Link types are checked.
  */
 async function* readChunks(files: readonly string[], stream: StreamOptions, fresh: ((size: number) => Uint8Array) | null): AsyncGenerator<ReadEvent> {
-  const chunk = stream.chunkBytes === undefined ? 8 << 20 : checkInt(stream.chunkBytes, 1, 2 ** 30, 'chunkBytes');
+  const chunk = stream.chunkBytes === undefined ? DEFAULT_CHUNK : checkInt(stream.chunkBytes, 1, 2 ** 30, 'chunkBytes');
   const cannot = (f: string, e: unknown) =>
     new CaptureFormatError(`${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a readable capture file`);
   const readInto = (fd: number, buf: Uint8Array, at: number, pos: number) =>

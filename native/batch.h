@@ -204,12 +204,87 @@ static inline void tally_kind(const Selector& normal, const Selector* failed, u3
   }
 }
 
+// Where the index is shared, a frame's port and moved mask depend only on its
+// class: the bucket (table, resilient), or the hash modulo the least common
+// multiple of the two usable counts (modulo: both remainders follow from it).
+// With few classes, each class's port and mask are worked out once per call
+// and the frames only counted per class: one lookup a frame, whatever the
+// number of failure states. False when there are too many classes.
+enum : u32 { TALLY_MAX_CLASSES = 1024 };
+
+static inline u32 gcd32(u32 a, u32 b) {
+  while (b) {
+    const u32 t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+template <u32 KIND>
+static inline bool tally_classes(const Selector& normal, const Selector* failed, u32 fails, const u32* hashes, const u32* wire,
+                                 u32 start, u32 count, u16* ports, u32* moved, double* counters) {
+  const u32 c0 = normal.count ? normal.count : 1, c1 = fails && failed[0].count ? failed[0].count : 1;
+  const u64 classes = KIND == SK_MODULO ? (u64)c0 / gcd32(c0, c1) * c1 : normal.buckets;
+  if (classes > TALLY_MAX_CLASSES || classes > count) return false;  // the per-class work would not pay
+  const u32 K = (u32)classes, P = normal.ports;
+  u16 cp[TALLY_MAX_CLASSES];
+  u32 cm[TALLY_MAX_CLASSES], cf[TALLY_MAX_CLASSES];
+  u64 cb[TALLY_MAX_CLASSES];
+  auto entry = [](const Selector& s, u32 r) -> u32 {
+    if (KIND == SK_MODULO) return s.count ? s.table[r % s.count] : (u32)NO_PORT;
+    return s.table[r] == PORT_NONE ? (u32)NO_PORT : s.table[r];
+  };
+  for (u32 r = 0; r < K; r++) {
+    const u32 p = entry(normal, r);
+    u32 m = 0;
+    for (u32 k = 0; k < fails; k++) m |= (entry(failed[k], r) != p ? 1u : 0u) << k;
+    cp[r] = (u16)p;
+    cm[r] = m;
+    cf[r] = 0;
+    cb[r] = 0;
+  }
+  const u64 magic = fastmod_magic(K);
+  for (u32 i = start; i < start + count; i++) {
+    const u32 h = hashes[i];
+    const u32 r = KIND == SK_TABLE ? h & (K - 1) : fastmod(h, magic, K);
+    ports[i] = cp[r];
+    moved[i] = cm[r];
+    cf[r] += 1;
+    cb[r] += wire[i];
+  }
+  u64 pf[TALLY_MAX_PORTS] = {0}, pb[TALLY_MAX_PORTS] = {0}, mf[TALLY_MAX_FAILS] = {0}, mb[TALLY_MAX_FAILS] = {0};
+  for (u32 r = 0; r < K; r++) {
+    if (cp[r] < P) {
+      pf[cp[r]] += cf[r];
+      pb[cp[r]] += cb[r];
+    }
+    for (u32 k = 0; k < fails; k++)
+      if (cm[r] & (1u << k)) {
+        mf[k] += cf[r];
+        mb[k] += cb[r];
+      }
+  }
+  for (u32 p = 0; p < P; p++) {
+    counters[p] += (double)pf[p];
+    counters[P + p] += (double)pb[p];
+  }
+  for (u32 k = 0; k < fails; k++) {
+    counters[2 * P + k] += (double)mf[k];
+    counters[2 * P + fails + k] += (double)mb[k];
+  }
+  return true;
+}
+
 // Callers check: every state of one kind, not same-port; normal.ports <= TALLY_MAX_PORTS; fails <= TALLY_MAX_FAILS.
 static inline void tally(const Selector& normal, const Selector* failed, u32 fails, const u32* hashes, const u32* wire,
                          u32 start, u32 count, u16* ports, u32* moved, double* counters) {
   const bool shared = tally_shared_index(normal, failed, fails);
-#define LAGHASH_TALLY(K)                                                                                        \
-  return shared ? tally_kind<K, true>(normal, failed, fails, hashes, wire, start, count, ports, moved, counters) \
+#define LAGHASH_TALLY(K)                                                                                                \
+  if (shared && K != SK_TEAM && K != SK_RENDEZVOUS &&                                                                    \
+      tally_classes<K>(normal, failed, fails, hashes, wire, start, count, ports, moved, counters))                       \
+    return;                                                                                                              \
+  return shared ? tally_kind<K, true>(normal, failed, fails, hashes, wire, start, count, ports, moved, counters)         \
                 : tally_kind<K, false>(normal, failed, fails, hashes, wire, start, count, ports, moved, counters)
   switch (normal.kind) {
     case SK_MODULO: LAGHASH_TALLY(SK_MODULO);

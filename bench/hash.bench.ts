@@ -1,13 +1,15 @@
 /**
  * One policy on the active backend (LAGHASH_BACKEND picks it), over the
  * synthetic mix, at batch sizes 1, 32, 1024 and the whole mix through
- * hashBatch, plus the bound form at 1 and 32, and selectBatch on the whole
- * mix. Prints one JSON line: frames per second of each variant.
+ * hashBatch, plus the bound form at 1 and 32, selectBatch on the whole mix,
+ * and (another policy than linux:layer3+4) that one on the whole mix, in
+ * interleaved rounds (rounds.ts). Prints one JSON line: frames per second of
+ * each variant, and the ratios of variants measured side by side.
  * Run by run.ts, one process per (backend, policy).
  */
-import { Bench } from 'tinybench';
 import { backend, bindBatch, FrameBatch, hashBatch, policy, selectBatch } from '../dist/index.js';
 import { loadMix } from './mix.js';
+import { medians, ratioOf, runRounds, type Task } from './rounds.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -31,12 +33,9 @@ function slices(size: number, cover: number): FrameBatch[] {
   return list;
 }
 
-const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: 200, warmupIterations: 2 });
-const framesPerTask: Record<string, number> = {};
-
-function add(name: string, n: number, fn: () => void): void {
-  framesPerTask[name] = n;
-  bench.add(name, fn);
+const tasks: Task[] = [];
+function add(name: string, units: number, fn: () => void): void {
+  tasks.push({ name, units, fn });
 }
 
 add('batch 1M', mix.count, () => hashBatch(whole, pol, out32));
@@ -57,11 +56,16 @@ for (const size of [32, 1]) {
 }
 add('select 1M', mix.count, () => selectBatch(whole, pol, { ports: 4 }, out16));
 
-await bench.run();
-const result: Record<string, number> = {};
-for (const t of bench.tasks) {
-  const r = t.result;
-  if (r.state !== 'completed') throw new Error(`${t.name}: ${r.state}`);
-  result[t.name] = framesPerTask[t.name] / (r.latency.p50! / 1000);
+// the policy beside linux:layer3+4 in the same rounds, for its ratio to it
+const REFERENCE = 'linux:layer3+4';
+if (pol.name !== REFERENCE) {
+  const ref = policy(REFERENCE);
+  add('reference 1M', mix.count, () => hashBatch(whole, ref, out32));
 }
-process.stdout.write(JSON.stringify({ backend, policy: pol.name, frames: mix.count, dataBytes: mix.data.length, fps: result }) + '\n');
+const rounds = await runRounds(tasks, timeMs);
+const ratio: Record<string, number> = {
+  'bound 32 / batch 1M': ratioOf(rounds, 'bound 32', 'batch 1M'),
+  'select 1M / batch 1M': ratioOf(rounds, 'select 1M', 'batch 1M'),
+};
+if (pol.name !== REFERENCE) ratio[`batch 1M / ${REFERENCE}`] = ratioOf(rounds, 'batch 1M', 'reference 1M');
+process.stdout.write(JSON.stringify({ backend, policy: pol.name, frames: mix.count, dataBytes: mix.data.length, fps: medians(rounds), ratio }) + '\n');

@@ -4,11 +4,12 @@
  * same policy in the same process; and same-port mode over a mix of one
  * conversation per frame (1M live conversations once the first pass has
  * filled the table), beside hashBatch over that same mix.
- * Prints one JSON line: frames per second of each variant.
+ * Tasks run in interleaved rounds (rounds.ts). Prints one JSON line: frames
+ * per second of each variant, and each one's share of hashBatch.
  */
-import { Bench } from 'tinybench';
 import { backend, FrameBatch, hashBatch, policy, Team, type SelectorOptions } from '../dist/index.js';
 import { loadMix } from './mix.js';
+import { medians, ratioOf, runRounds, type Task } from './rounds.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -26,11 +27,9 @@ const convBatch = FrameBatch.packed(conv.data, conv.offsets, conv.lengths);
 const out32 = new Uint32Array(Math.max(mix.count, conv.count));
 const out16 = new Uint16Array(Math.max(mix.count, conv.count));
 
-const bench = new Bench({ time: timeMs, iterations: 5, warmupTime: 200, warmupIterations: 2 });
-const framesPerTask: Record<string, number> = {};
-function add(name: string, n: number, fn: () => void): void {
-  framesPerTask[name] = n;
-  bench.add(name, fn);
+const tasks: Task[] = [];
+function add(name: string, units: number, fn: () => void): void {
+  tasks.push({ name, units, fn });
 }
 
 const ports = [{ name: 'eth0', weight: 10 }, { name: 'eth1', weight: 10 }, { name: 'eth2', weight: 25 }, { name: 'eth3', weight: 25 }];
@@ -58,11 +57,9 @@ for (const key of ['mac', 'flow'] as const) {
   add(`same-port ${key}`, conv.count, () => team.selectBatch(convBatch, out16));
 }
 
-await bench.run();
-const result: Record<string, number> = {};
-for (const t of bench.tasks) {
-  const r = t.result;
-  if (r.state !== 'completed') throw new Error(`${t.name}: ${r.state}`);
-  result[t.name] = framesPerTask[t.name] / (r.latency.p50! / 1000);
-}
-process.stdout.write(JSON.stringify({ backend: `${backend} team`, policy: pol.name, frames: mix.count, dataBytes: mix.data.length, live, fps: result }) + '\n');
+const rounds = await runRounds(tasks, timeMs);
+/** share of hashBatch with the same frames, per selector (the rounds' median) */
+const ratio: Record<string, number> = {};
+for (const { name } of tasks)
+  if (!name.startsWith('hash')) ratio[name] = ratioOf(rounds, name, name.startsWith('same-port') ? 'hash (conversations)' : 'hash');
+process.stdout.write(JSON.stringify({ backend: `${backend} team`, policy: pol.name, frames: mix.count, dataBytes: mix.data.length, live, fps: medians(rounds), ratio }) + '\n');

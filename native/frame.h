@@ -551,73 +551,96 @@ static bool walk_quoted(Walk& k, u32 version, u32 off) {
   return false;
 }
 
-// The common frame in one straight pass: Ethernet, at most two 802.1Q /
-// 802.1ad / 0x9100 tags, IPv4 (not a later fragment) or IPv6 without
-// extension headers, then TCP, UDP (not to a tunnel port), UDP-Lite, SCTP or
-// DCCP with its ports. Writes, over walk_init's record, exactly what the
-// generic walk below writes for such a frame (test/dissect.test.ts and the
-// differential tests compare the records with the TS twin's generic walk);
-// returns false, having written nothing, for any other frame.
-static LAGHASH_INLINE bool walk_fast(const u8* f, u32 len, i32* w) {
+// The common frame: Ethernet, at most two 802.1Q / 802.1ad / 0x9100 tags,
+// IPv4 (not a later fragment) or IPv6 without extension headers, then TCP,
+// UDP (not to a tunnel port), UDP-Lite, SCTP or DCCP with its ports. Parsed
+// in one straight pass by fast_frame(), which says false, having read only,
+// for any other frame; walk_fast() and summary_fast() (fields.h) build on it.
+struct FastFrame {
+  u32 type;     // the ethertype after the tags
+  u32 off;      // the IP header
+  u32 version;  // 4 or 6
+  u32 proto, l4, flow, sport, dport;
+  u32 frag;     // IF_* (a first fragment: IF_FRAGMENT | IF_MORE)
+  u32 end;      // where the generic walk stops
+  u32 tags;
+  i32 tag[2];   // tpid << 16 | tci
+};
+
+static LAGHASH_INLINE bool fast_frame(const u8* f, u32 len, FastFrame& x) {
   if (len < 14) return false;
   u32 type = be16(f + 12), off = 14, tags = 0;
-  i32 tag[2];
   while (type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ_OLD) {
     if (tags == 2 || len < off + 4) return false;
-    tag[tags++] = (i32)((type << 16) | be16(f + off));
+    x.tag[tags++] = (i32)((type << 16) | be16(f + off));
     type = be16(f + off + 2);
     off += 4;
   }
   const u8* p = f + off;
-  u32 version, proto, l4, flow, frag = 0;
   if (type == ETH_P_IP) {
     if (len < off + 20 || (p[0] >> 4) != 4) return false;
     const u32 ihl = (p[0] & 15u) * 4, fo = be16(p + 6);
     if (ihl < 20 || len < off + ihl || (fo & 0x1fff)) return false;
-    frag = ((fo & 0x2000) ? (u32)(IF_FRAGMENT | IF_MORE) : 0u);
-    version = 4;
-    proto = p[9];
-    flow = be16(p + 4);
-    l4 = off + ihl;
+    x.frag = (fo & 0x2000) ? (u32)(IF_FRAGMENT | IF_MORE) : 0u;
+    x.version = 4;
+    x.proto = p[9];
+    x.flow = be16(p + 4);
+    x.l4 = off + ihl;
   } else if (type == ETH_P_IPV6) {
     if (len < off + 40 || (p[0] >> 4) != 6 || ip6_ext(p[6])) return false;
-    version = 6;
-    proto = p[6];
-    flow = be32(p) & 0xFFFFF;
-    l4 = off + 40;
+    x.frag = 0;
+    x.version = 6;
+    x.proto = p[6];
+    x.flow = be32(p) & 0xFFFFF;
+    x.l4 = off + 40;
   } else {
     return false;
   }
+  const u32 proto = x.proto, l4 = x.l4;
   if (proto != IPPROTO_TCP_ && proto != IPPROTO_UDP_ && proto != IPPROTO_UDPLITE_ && proto != IPPROTO_SCTP_ && proto != IPPROTO_DCCP_)
     return false;
   if (len < l4 + 4) return false;
-  const u32 sport = be16(f + l4), dport = be16(f + l4 + 2);
-  u32 end = l4 + 4;
+  x.sport = be16(f + l4);
+  x.dport = be16(f + l4 + 2);
+  x.end = l4 + 4;
   if (proto == IPPROTO_UDP_ && len >= l4 + 8) {
-    if (dport == VXLAN_PORT || dport == VXLAN_GPE_PORT || dport == GENEVE_PORT || dport == GRE_UDP_PORT) return false;
-    end = l4 + 8;
+    const u32 d = x.dport;
+    if (d == VXLAN_PORT || d == VXLAN_GPE_PORT || d == GENEVE_PORT || d == GRE_UDP_PORT) return false;
+    x.end = l4 + 8;
   }
-  w[W_END] = (i32)end;
+  x.type = type;
+  x.off = off;
+  x.tags = tags;
+  return true;
+}
+
+// The common frame's record, over walk_init's: exactly what the generic walk
+// below writes for it (test/dissect-oracle.test.ts compares the records with
+// the TS twin's generic walk on every shared capture); false for any other.
+static LAGHASH_INLINE bool walk_fast(const u8* f, u32 len, i32* w) {
+  FastFrame x;
+  if (!fast_frame(f, len, x)) return false;
+  w[W_END] = (i32)x.end;
   w[W_FLAGS] = WF_ETHERNET;
   w[W_ETHERTYPE] = (i32)be16(f + 12);
-  w[W_L3TYPE] = (i32)type;
+  w[W_L3TYPE] = (i32)x.type;
   w[W_NETH] = 1;
   w[W_ETH] = 0;
-  w[W_NVLAN] = (i32)tags;
-  for (u32 i = 0; i < tags; i++) w[W_VLAN + i] = tag[i];
+  w[W_NVLAN] = (i32)x.tags;
+  for (u32 i = 0; i < x.tags; i++) w[W_VLAN + i] = x.tag[i];
   w[W_NIP] = 1;
   w[W_INNER_IP] = 0;
   i32* L = w + W_IP;
   L[I_KIND] = (i32)IK_OUTER;
-  L[I_VERSION] = (i32)version;
-  L[I_OFF] = (i32)off;
-  L[I_NEXT] = L[I_PROTO] = (i32)proto;
-  L[I_L4OFF] = (i32)l4;
-  L[I_FRAG] = (i32)frag;
-  L[I_FLOW] = (i32)flow;
+  L[I_VERSION] = (i32)x.version;
+  L[I_OFF] = (i32)x.off;
+  L[I_NEXT] = L[I_PROTO] = (i32)x.proto;
+  L[I_L4OFF] = (i32)x.l4;
+  L[I_FRAG] = (i32)x.frag;
+  L[I_FLOW] = (i32)x.flow;
   L[I_L4FLAGS] = (i32)L4_PORTS;
-  L[I_SPORT] = (i32)sport;
-  L[I_DPORT] = (i32)dport;
+  L[I_SPORT] = (i32)x.sport;
+  L[I_DPORT] = (i32)x.dport;
   L[I_ICMP] = L[I_SPI] = 0;
   return true;
 }

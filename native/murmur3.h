@@ -39,16 +39,17 @@ static inline u32 murmur3_words(const u32* k, u32 n, u32 seed) {
 
 // murmur3_words() of one key under two seeds in one pass: a word's mix does
 // not depend on the seed, so it is computed once.
+// The states are locals: written through the references in the loop, they
+// would be stored on every word (the outputs might alias k).
 static inline void murmur3_words2(const u32* k, u32 n, u32 seed_a, u32 seed_b, u32& a, u32& b) {
-  a = seed_a;
-  b = seed_b;
+  u32 x = seed_a, y = seed_b;
   for (u32 i = 0; i < n; i++) {
     const u32 m = murmur3_mix(k[i]);
-    a = rotl32(a ^ m, 13) * 5 + 0xe6546b64u;
-    b = rotl32(b ^ m, 13) * 5 + 0xe6546b64u;
+    x = rotl32(x ^ m, 13) * 5 + 0xe6546b64u;
+    y = rotl32(y ^ m, 13) * 5 + 0xe6546b64u;
   }
-  a = murmur3_fmix(a ^ (n * 4));
-  b = murmur3_fmix(b ^ (n * 4));
+  a = murmur3_fmix(x ^ (n * 4));
+  b = murmur3_fmix(y ^ (n * 4));
 }
 
 // Over an arbitrary byte string (for the published test vectors).

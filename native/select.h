@@ -184,6 +184,7 @@ static LAGHASH_INLINE u32 select_hash(const Selector& s, u32 h, u32 len) {
 struct ConvKey {
   u32 lo, hi;
 };
+enum : u32 { CONV_SEED_LO = 0x5a5a5a5au, CONV_SEED_HI = 0xa5a5a5a5u };  // a flow key: murmur3 of its fields under both
 
 // The conversation a frame belongs to. peer_src: the peer is the frame's
 // source (a received frame) rather than its destination (a sent one).
@@ -193,12 +194,21 @@ static LAGHASH_INLINE ConvKey conv_key(const u8* f, u32 len, u32 link, bool flow
     const u8* mac = f + (peer_src ? 6 : 0);
     return ConvKey{be32(mac + 2), be16(mac) | 0x10000u};
   }
+  if (flow && link == LINK_ETHERNET) {  // the common frame without the walk record (the same key)
+    FastFrame x;
+    if (fast_frame(f, len, x)) {
+      u32 k[11];
+      ConvKey key;
+      murmur3_words2(k, fast_flow_words(f, x, true, k), CONV_SEED_LO, CONV_SEED_HI, key.lo, key.hi);
+      return key;
+    }
+  }
   walk(f, len, link, w, false);
   if (flow) {
     const u32 mask = FLD_SRC_IP | FLD_DST_IP | FLD_IP_PROTO | FLD_SRC_PORT | FLD_DST_PORT;
     const u32 flags = F_SYMMETRIC | F_L2_FALLBACK;
     ConvKey k;
-    fields_hash2(f, w, flags, mask, 0x5a5a5a5au, 0xa5a5a5a5u, k.lo, k.hi);
+    fields_hash2(f, w, flags, mask, CONV_SEED_LO, CONV_SEED_HI, k.lo, k.hi);
     return k;
   }
   const u8* mac = nullptr;

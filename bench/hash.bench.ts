@@ -2,12 +2,14 @@
  * One policy on the active backend (LAGHASH_BACKEND picks it), over the
  * synthetic mix, at batch sizes 1, 32, 1024 and the whole mix through
  * hashBatch, plus the bound form at 1 and 32, selectBatch on the whole mix,
- * and (another policy than linux:layer3+4) that one on the whole mix, in
- * interleaved rounds (rounds.ts). Prints one JSON line: frames per second of
+ * and beside it linux:layer3+4 on the whole mix (another policy) or the
+ * TypeScript twin (native, linux:layer3+4), in interleaved rounds (rounds.ts). Prints one JSON line: frames per second of
  * each variant, and the ratios of variants measured side by side.
  * Run by run.ts, one process per (backend, policy).
  */
 import { backend, bindBatch, FrameBatch, hashBatch, policy, selectBatch } from '../dist/index.js';
+import { hashBatchWith } from '../dist/hash.js';
+import { getBackend } from '../dist/native.js';
 import { loadMix } from './mix.js';
 import { medians, ratioOf, runRounds, type Task } from './rounds.js';
 
@@ -62,10 +64,17 @@ if (pol.name !== REFERENCE) {
   const ref = policy(REFERENCE);
   add('reference 1M', mix.count, () => hashBatch(whole, ref, out32));
 }
+// native, linux:layer3+4: the TypeScript twin beside it, for the twin's ratio to native
+const twin = backend === 'native' && pol.name === REFERENCE;
+if (twin) {
+  const js = getBackend('js');
+  add('js twin 1M', mix.count, () => hashBatchWith(js, whole, pol, out32));
+}
 const rounds = await runRounds(tasks, timeMs);
 const ratio: Record<string, number> = {
   'bound 32 / batch 1M': ratioOf(rounds, 'bound 32', 'batch 1M'),
   'select 1M / batch 1M': ratioOf(rounds, 'select 1M', 'batch 1M'),
 };
 if (pol.name !== REFERENCE) ratio[`batch 1M / ${REFERENCE}`] = ratioOf(rounds, 'batch 1M', 'reference 1M');
+if (twin) ratio['js twin / batch 1M'] = ratioOf(rounds, 'js twin 1M', 'batch 1M');
 process.stdout.write(JSON.stringify({ backend, policy: pol.name, frames: mix.count, dataBytes: mix.data.length, fps: medians(rounds), ratio }) + '\n');

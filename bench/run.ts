@@ -86,7 +86,7 @@ const get = (policy: string, backend: string, col: string) => results.find((r) =
 const ratio = (policy: string, backend: string, name: string) => results.find((r) => r.policy === policy && r.backend === backend)?.ratio?.[name] ?? NaN;
 const ratios: [string, number, number][] = [
   ['native linux:layer3+4 (1M) / reading loop', get('linux:layer3+4', 'native', 'batch 1M') / touch.fps['batch 1M'], 0.6],
-  ['TS twin / native, linux:layer3+4 (1M)', get('linux:layer3+4', 'js', 'batch 1M') / get('linux:layer3+4', 'native', 'batch 1M'), 0.3],
+  ['TS twin / native, linux:layer3+4 (1M, side by side)', ratio('linux:layer3+4', 'native', 'js twin / batch 1M'), 0.3],
   ['native rss:toeplitz / linux:layer3+4 (1M, side by side)', ratio('rss:toeplitz', 'native', 'batch 1M / linux:layer3+4'), 0.6],
   ['native bound 32 / batch 1M, linux:layer3+4', ratio('linux:layer3+4', 'native', 'bound 32 / batch 1M'), 0.8],
   ['native selectBatch / hashBatch, linux:layer3+4', ratio('linux:layer3+4', 'native', 'select 1M / batch 1M'), 0.85],

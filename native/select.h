@@ -36,6 +36,7 @@ namespace laghash {
 struct Selector {
   u32 kind, count, buckets, now, flags, ports, maxidle, first;
   u64 magic;        // fastmod constant for count (modulo) or buckets (resilient)
+  bool pow2;        // table, resilient: the bucket count is a power of two (a mask, not a remainder)
   u32* table;       // the selector table (see spec.h)
   u32 table_len;
   double* stats;    // counters, or nullptr
@@ -84,7 +85,7 @@ static inline u64 selector_stats_len(const Selector& s) {
 static inline bool selector_decode(const u32* spec, u32 n, u32* table, u32 table_len, double* stats, u32 stats_len, Selector& s) {
   if (n < SEL_LEN) return false;
   s = Selector{spec[SEL_KIND], spec[SEL_COUNT], spec[SEL_BUCKETS], spec[SEL_NOW], spec[SEL_FLAGS], spec[SEL_PORTS],
-               spec[SEL_MAXIDLE], spec[SEL_FIRST], 0, table, table_len, stats};
+               spec[SEL_MAXIDLE], spec[SEL_FIRST], 0, false, table, table_len, stats};
   if (s.ports == 0 || s.ports > PORT_LIMIT || s.count > PORT_LIMIT) return false;
   if (s.kind == SK_TABLE && (s.buckets == 0 || (s.buckets & (s.buckets - 1)))) return false;
   if (s.kind == SK_RESILIENT && s.buckets == 0) return false;
@@ -92,6 +93,7 @@ static inline bool selector_decode(const u32* spec, u32 n, u32* table, u32 table
   if (!selector_table_ok(s)) return false;
   if (stats && stats_len < selector_stats_len(s)) return false;
   s.magic = fastmod_magic(s.kind == SK_RESILIENT ? s.buckets : s.count ? s.count : 1);
+  s.pow2 = s.buckets && !(s.buckets & (s.buckets - 1));
   // every port id a table can return must index the counters
   switch (s.kind) {
     case SK_MODULO: case SK_TEAM:
@@ -133,7 +135,7 @@ static LAGHASH_INLINE u32 select_team(const Selector& s, u32 h, u32 len) {
 }
 
 static LAGHASH_INLINE u32 select_bucket(const Selector& s, u32 h, u32 len) {
-  const u32 b = s.kind == SK_TABLE ? h & (s.buckets - 1) : fastmod(h, s.magic, s.buckets);
+  const u32 b = s.pow2 ? h & (s.buckets - 1) : fastmod(h, s.magic, s.buckets);  // table: always a power of two
   if (s.flags & SF_STAMP) s.table[s.buckets + b] = s.now;
   if (s.stats) s.stats[2 * s.ports + b] += len;
   const u32 p = s.table[b];

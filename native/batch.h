@@ -158,6 +158,18 @@ static inline bool tally_shared_index(const Selector& normal, const Selector* fa
   return false;
 }
 
+// The tally's local sums into the caller's counters (tally() describes them).
+static inline void tally_add(double* counters, u32 P, u32 fails, const u64* pf, const u64* pb, const u64* mf, const u64* mb) {
+  for (u32 p = 0; p < P; p++) {
+    counters[p] += (double)pf[p];
+    counters[P + p] += (double)pb[p];
+  }
+  for (u32 k = 0; k < fails; k++) {
+    counters[2 * P + k] += (double)mf[k];
+    counters[2 * P + fails + k] += (double)mb[k];
+  }
+}
+
 template <u32 KIND, bool SHARED>
 static inline void tally_kind(const Selector& normal, const Selector* failed, u32 fails, const u32* hashes, const u32* wire,
                               u32 start, u32 count, u16* ports, u32* moved, double* counters) {
@@ -194,14 +206,7 @@ static inline void tally_kind(const Selector& normal, const Selector* failed, u3
     }
     moved[i] = m;
   }
-  for (u32 p = 0; p < P; p++) {
-    counters[p] += (double)pf[p];
-    counters[P + p] += (double)pb[p];
-  }
-  for (u32 k = 0; k < fails; k++) {
-    counters[2 * P + k] += (double)mf[k];
-    counters[2 * P + fails + k] += (double)mb[k];
-  }
+  tally_add(counters, P, fails, pf, pb, mf, mb);
 }
 
 // Where the index is shared, a frame's port and moved mask depend only on its
@@ -265,14 +270,7 @@ static inline bool tally_classes(const Selector& normal, const Selector* failed,
         mb[k] += cb[r];
       }
   }
-  for (u32 p = 0; p < P; p++) {
-    counters[p] += (double)pf[p];
-    counters[P + p] += (double)pb[p];
-  }
-  for (u32 k = 0; k < fails; k++) {
-    counters[2 * P + k] += (double)mf[k];
-    counters[2 * P + fails + k] += (double)mb[k];
-  }
+  tally_add(counters, P, fails, pf, pb, mf, mb);
   return true;
 }
 

@@ -43,7 +43,7 @@ static LAGHASH_INLINE u32 policy_hash(const Policy& p, const u8* f, u32 len, u32
   if constexpr (KIND == P_TOEPLITZ || KIND == P_FIELDS) {
     if constexpr (KIND == P_TOEPLITZ) {
       u32 h;
-      if (!(p.flags & F_INNER) && toeplitz_fast(f, len, link, p.arg, p.tables, h)) return h;
+      if (!(p.flags & F_INNER) && link == LINK_ETHERNET && toeplitz_fast(f, len, p.arg, p.tables, h)) return h;
     }
     walk(f, len, link, w, false);
     if constexpr (KIND == P_TOEPLITZ) {

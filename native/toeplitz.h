@@ -45,43 +45,16 @@ static LAGHASH_INLINE u32 toeplitz_hash(const u8* f, const i32* w, i32 ip, u32 s
   return h;
 }
 
-// The common frames without the generic walk: Ethernet, at most two
-// 802.1Q/802.1ad/0x9100 tags, then IPv4, or IPv6 without extension headers.
-// Returns false for anything else (and for every case the walk would record
-// differently: bad versions or IHL, AH, extension headers), so the caller
-// walks; when true, h is what toeplitz_hash() gives on the walk's record of
-// the outermost IP layer, bit for bit.
-static LAGHASH_INLINE bool toeplitz_fast(const u8* f, u32 len, u32 link, u32 set, const u32* T, u32& h) {
-  if (link != LINK_ETHERNET || len < 14) return false;
-  u32 off = 14, type = be16(f + 12);
-  for (u32 tags = 0; type == ETH_P_8021Q || type == ETH_P_8021AD || type == ETH_P_QINQ_OLD; tags++) {
-    if (tags == 2 || len < off + 4) return false;
-    type = be16(f + off + 2);
-    off += 4;
-  }
-  const u8* p = f + off;
-  u32 alen, l4, proto;
-  if (type == ETH_P_IP) {
-    if (len < off + 20 || p[0] < 0x45 || p[0] > 0x4f) return false;  // version 4, IHL >= 5
-    const u32 ihl = (p[0] & 15u) * 4;
-    proto = p[9];
-    if (proto == IPPROTO_AH_) return false;  // the walk skips AH to reach the transport
-    alen = 8;
-    l4 = off + ihl;
-    // fragments and cut options hash on the addresses (the record has no ports)
-    if ((be16(p + 6) & 0x3fff) || len < l4) proto = 0;
-    h = toeplitz_run(T, 0, p + 12, 8, 0);
-  } else if (type == ETH_P_IPV6) {
-    if (len < off + 40 || (p[0] >> 4) != 6) return false;
-    proto = p[6];
-    if (ip6_ext(proto)) return false;
-    alen = 32;
-    l4 = off + 40;
-    h = toeplitz_run(T, 0, p + 8, 32, 0);
-  } else {
-    return false;
-  }
-  if (toeplitz_l4(set, (i32)proto) && len >= l4 + 4) h = toeplitz_run(T, alen, f + l4, 4, h);
+// The common frame (frame.h fast_frame) without the walk record: h is what
+// toeplitz_hash() gives on the walk's record of its IP layer, bit for bit.
+// False for any other frame (the caller walks).
+static LAGHASH_INLINE bool toeplitz_fast(const u8* f, u32 len, u32 set, const u32* T, u32& h) {
+  FastFrame x;
+  if (!fast_frame(f, len, x)) return false;
+  const bool v4 = x.version == 4;
+  const u32 alen = v4 ? 8 : 32;
+  h = toeplitz_run(T, 0, f + x.off + (v4 ? 12 : 8), alen, 0);
+  if (!x.frag && toeplitz_l4(set, (i32)x.proto)) h = toeplitz_run(T, alen, f + x.l4, 4, h);  // first fragments: addresses
   return true;
 }
 

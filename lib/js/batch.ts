@@ -30,12 +30,14 @@ export function first_bad_frame(b: Frames, start: number, count: number): number
 const W = new Int32Array(S.W_SLOTS);
 
 // JavaScript has no prefetch instruction. Reading the first and last byte of
-// the next GROUP frames' first 64 bytes, back to back, lets their cache misses
-// overlap (the CPU keeps several loads in flight); the walk of each frame then
-// finds its headers in cache instead of waiting for each line in turn. The
-// sum is kept so the reads are not optimised away. (native/batch.h uses
-// __builtin_prefetch for the same purpose.)
+// GROUP frames' first 64 bytes, back to back, lets their cache misses overlap
+// (the CPU keeps several loads in flight); done TOUCH_AHEAD frames before the
+// frames are walked, the misses also overlap the work on the groups between,
+// and each walk then finds its headers in cache. The sum is kept so the reads
+// are not optimised away. (native/batch.h uses __builtin_prefetch for the
+// same purpose.)
 const GROUP = 16;
+const TOUCH_AHEAD = 2 * GROUP;
 let touched = 0;
 
 function touch_group(data: Uint8Array, offs: Uint32Array | null, stride: number, from: number, to: number): void {
@@ -51,9 +53,10 @@ function touch_group(data: Uint8Array, offs: Uint32Array | null, stride: number,
 export function hash_batch(p: Policy, b: Frames, start: number, count: number, out: Uint32Array): void {
   const data = b.data, offs = b.offsets, lens = b.lengths, links = b.links, link = b.link, stride = b.stride, w = W;
   const end = start + count;
+  touch_group(data, offs, stride, start, start + TOUCH_AHEAD < end ? start + TOUCH_AHEAD : end);
   for (let g = start; g < end; g += GROUP) {
-    const ge = g + GROUP < end ? g + GROUP : end;
-    touch_group(data, offs, stride, g, ge);
+    const ge = g + GROUP < end ? g + GROUP : end, t = g + TOUCH_AHEAD;
+    if (t < end) touch_group(data, offs, stride, t, t + GROUP < end ? t + GROUP : end);  // later frames' misses overlap this group's work
     for (let i = g; i < ge; i++) out[i] = policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w);
   }
 }
@@ -69,9 +72,10 @@ export function select_batch(p: Policy, s: Selector, b: Frames, start: number, c
   }
   const data = b.data, offs = b.offsets, lens = b.lengths, links = b.links, link = b.link, stride = b.stride, w = W;
   const end = start + count;
+  touch_group(data, offs, stride, start, start + TOUCH_AHEAD < end ? start + TOUCH_AHEAD : end);
   for (let g = start; g < end; g += GROUP) {
-    const ge = g + GROUP < end ? g + GROUP : end;
-    touch_group(data, offs, stride, g, ge);
+    const ge = g + GROUP < end ? g + GROUP : end, t = g + TOUCH_AHEAD;
+    if (t < end) touch_group(data, offs, stride, t, t + GROUP < end ? t + GROUP : end);
     for (let i = g; i < ge; i++) {
       const port = select_hash(s, policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w), lens[i]);
       count_frame(s, port, lens[i]);

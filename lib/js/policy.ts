@@ -3,7 +3,7 @@ import * as S from '../spec.js';
 import { dpdk_l2, dpdk_l23, dpdk_l34 } from './dpdk.js';
 import { fields_hash } from './fields.js';
 import { make_view, View, walk } from './frame.js';
-import { linux_l3, linux_layer2, linux_vlan_srcmac } from './linux.js';
+import { linux_l3, linux_l34_fast, linux_layer2, linux_vlan_srcmac } from './linux.js';
 import { team_hash } from './team.js';
 import { toeplitz_hash } from './toeplitz.js';
 
@@ -49,6 +49,10 @@ export function policy_hash(p: Policy, data: Uint8Array, base: number, len: numb
       return toeplitz_hash(data, base, w, ip, p.arg, p.tables!) >>> 0;
     }
     return fields_hash(data, base, w, p.flags, p.arg, p.hashfn, p.seed) >>> 0;
+  }
+  if (kind === S.P_LINUX_L34 && link === S.LINK_ETHERNET && !(p.flags & S.F_VLAN_INBAND)) {
+    const h = linux_l34_fast(data, base, len);
+    if (h >= 0) return h;
   }
   const v = VIEW;
   const linux_like = kind < S.P_DPDK_L2 || kind === S.P_TEAM;

@@ -8,7 +8,8 @@
 //    into the i32 walk record (spec.h W_*) and stops with a status at the
 //    first header it cannot read (truncated), does not walk (unsupported),
 //    finds impossible (malformed) or that exceeds a named cap (too deep). The
-//    record always holds what was parsed up to that point.
+//    record always holds what was parsed up to that point. The common frame
+//    takes one straight pass (fast_frame(), walk_fast()) to the same record.
 //    Covered: Ethernet II and 802.3 length frames, 802.1Q / 802.1ad / 0x9100
 //    tag stacks, MPLS, PPPoE session (also with PPP protocol field
 //    compression), IPv4 (IHL, options, fragments), IPv6 and its extension
@@ -555,12 +556,15 @@ static bool walk_quoted(Walk& k, u32 version, u32 off) {
 // IPv4 (not a later fragment) or IPv6 without extension headers, then TCP,
 // UDP (not to a tunnel port), UDP-Lite, SCTP or DCCP with its ports. Parsed
 // in one straight pass by fast_frame(), which says false, having read only,
-// for any other frame; walk_fast() and summary_fast() (fields.h) build on it.
+// for any other frame. walk() writes its record with walk_fast(); the paths
+// that need no record read it directly: toeplitz_fast() (toeplitz.h),
+// summary_fast() (fields.h) and the same-port flow key (select.h).
 struct FastFrame {
   u32 type;     // the ethertype after the tags
   u32 off;      // the IP header
   u32 version;  // 4 or 6
-  u32 proto, l4, flow, sport, dport;
+  u32 proto, l4, sport, dport;
+  u32 flow;     // IPv4 identification, IPv6 flow label (the record's I_FLOW)
   u32 frag;     // IF_* (a first fragment: IF_FRAGMENT | IF_MORE)
   u32 end;      // where the generic walk stops
   u32 tags;

@@ -218,18 +218,19 @@ static inline u32 ip_fingerprint(const FieldValues& v) {
   return fingerprint(w, 2 * n);
 }
 
-// The flow's murmur words of a common frame (frame.h fast_frame): what
-// field_words() gives for the source and destination address, protocol and
-// ports, fragments without ports; symmetric: the smaller endpoint first, as
-// field_order() puts it. Returns the number of words (5 or 11); without
-// symmetric the first 2, or 8, are the address pair in frame order.
-static LAGHASH_INLINE u32 fast_flow_words(const u8* f, const FastFrame& x, bool symmetric, u32* k) {
-  const u32 n = x.version == 4 ? 1 : 4;  // address words
-  const u8* sip = f + x.off + (n == 1 ? 12 : 8);
-  const u8* dip = sip + 4 * n;
+// The flow key of a common frame (frame.h fast_frame): MurmurHash3 under two
+// seeds of what field_words() gives for the source and destination address,
+// protocol and ports (fragments without ports); symmetric: the smaller
+// endpoint first, as field_order() puts it. N: address words, 1 (IPv4) or 4
+// (IPv6), so the word count is a constant. k: the 2N + 3 words hashed (the
+// first 2N the address pair, in frame order without symmetric).
+template <u32 N>
+static LAGHASH_INLINE void fast_flow_key(const u8* f, const FastFrame& x, bool symmetric, u32 seed_a, u32 seed_b, u32* k, u32& a, u32& b) {
+  const u8* sip = f + x.off + (N == 1 ? 12 : 8);
+  const u8* dip = sip + 4 * N;
   u32 sport = x.frag ? 0 : x.sport, dport = x.frag ? 0 : x.dport;
   if (symmetric) {
-    const int c = bytes_cmp(sip, dip, 4 * n);
+    const int c = bytes_cmp(sip, dip, 4 * N);
     if (c > 0 || (c == 0 && sport > dport)) {
       const u8* t = sip;
       sip = dip;
@@ -239,14 +240,14 @@ static LAGHASH_INLINE u32 fast_flow_words(const u8* f, const FastFrame& x, bool 
       dport = p;
     }
   }
-  for (u32 i = 0; i < n; i++) {
+  for (u32 i = 0; i < N; i++) {
     k[i] = le32(sip + 4 * i);
-    k[n + i] = le32(dip + 4 * i);
+    k[N + i] = le32(dip + 4 * i);
   }
-  k[2 * n] = x.proto;
-  k[2 * n + 1] = sport;
-  k[2 * n + 2] = dport;
-  return 2 * n + 3;
+  k[2 * N] = x.proto;
+  k[2 * N + 1] = sport;
+  k[2 * N + 2] = dport;
+  murmur3_words2(k, 2 * N + 3, seed_a, seed_b, a, b);
 }
 
 // flow_summary() of the common frame, without the walk record: the same
@@ -255,13 +256,15 @@ static LAGHASH_INLINE bool summary_fast(const u8* f, u32 len, u32* o) {
   FastFrame x;
   if (!fast_frame(f, len, x)) return false;
   u32 k[11];
-  const u32 nk = fast_flow_words(f, x, false, k);
-  murmur3_words2(k, nk, SUM_SEED_A, SUM_SEED_B, o[0], o[1]);
+  const bool v4 = x.version == 4;
+  if (v4) fast_flow_key<1>(f, x, false, SUM_SEED_A, SUM_SEED_B, k, o[0], o[1]);
+  else fast_flow_key<4>(f, x, false, SUM_SEED_A, SUM_SEED_B, k, o[0], o[1]);
+  const u32 na = v4 ? 2 : 8;  // the address pair's words
   o[2] = o[0];
   const u32 m[3] = {le32(f), le16(f + 4) | (le16(f + 6) << 16), le32(f + 8)};
   o[3] = fingerprint(m, 3);
-  o[4] = fingerprint(k, nk - 3);  // the address pair
-  const u32 sport = k[nk - 2], dport = k[nk - 1];
+  o[4] = fingerprint(k, na);
+  const u32 sport = k[na + 1], dport = k[na + 2];
   o[5] = sport | (sport || dport ? (u32)SUM_PORTS : 0u) | (u32)SUM_IP;
   return true;
 }

@@ -41,7 +41,7 @@ static inline u32 murmur3_words(const u32* k, u32 n, u32 seed) {
 // not depend on the seed, so it is computed once.
 // The states are locals: written through the references in the loop, they
 // would be stored on every word (the outputs might alias k).
-static inline void murmur3_words2(const u32* k, u32 n, u32 seed_a, u32 seed_b, u32& a, u32& b) {
+static LAGHASH_INLINE void murmur3_words2(const u32* k, u32 n, u32 seed_a, u32 seed_b, u32& a, u32& b) {
   u32 x = seed_a, y = seed_b;
   for (u32 i = 0; i < n; i++) {
     const u32 m = murmur3_mix(k[i]);

@@ -201,7 +201,8 @@ static LAGHASH_INLINE ConvKey conv_key(const u8* f, u32 len, u32 link, bool flow
     if (fast_frame(f, len, x)) {
       u32 k[11];
       ConvKey key;
-      murmur3_words2(k, fast_flow_words(f, x, true, k), CONV_SEED_LO, CONV_SEED_HI, key.lo, key.hi);
+      if (x.version == 4) fast_flow_key<1>(f, x, true, CONV_SEED_LO, CONV_SEED_HI, k, key.lo, key.hi);
+      else fast_flow_key<4>(f, x, true, CONV_SEED_LO, CONV_SEED_HI, k, key.lo, key.hi);
       return key;
     }
   }

@@ -3,8 +3,9 @@
  * synthetic mix, at batch sizes 1, 32, 1024 and the whole mix through
  * hashBatch, plus the bound form at 1 and 32, selectBatch on the whole mix,
  * and beside it linux:layer3+4 on the whole mix (another policy) or the
- * TypeScript twin (native, linux:layer3+4), in interleaved rounds (rounds.ts). Prints one JSON line: frames per second of
- * each variant, and the ratios of variants measured side by side.
+ * TypeScript twin (native, linux:layer3+4), in interleaved rounds
+ * (rounds.ts). Prints one JSON line: frames per second of each variant, and
+ * the ratios of variants measured side by side.
  * Run by run.ts, one process per (backend, policy).
  */
 import { backend, bindBatch, FrameBatch, hashBatch, policy, selectBatch } from '../dist/index.js';

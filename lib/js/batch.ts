@@ -50,13 +50,21 @@ function touch_group(data: Uint8Array, offs: Uint32Array | null, stride: number,
   touched ^= acc;
 }
 
+/**
+ * Before the group of frames from g is walked: touch the group TOUCH_AHEAD
+ * frames on (at the first group, every frame up to there too).
+ */
+function touch_ahead(data: Uint8Array, offs: Uint32Array | null, stride: number, g: number, start: number, end: number): void {
+  const from = g === start ? g : g + TOUCH_AHEAD, to = g + TOUCH_AHEAD + GROUP;
+  if (from < end) touch_group(data, offs, stride, from, to < end ? to : end);
+}
+
 export function hash_batch(p: Policy, b: Frames, start: number, count: number, out: Uint32Array): void {
   const data = b.data, offs = b.offsets, lens = b.lengths, links = b.links, link = b.link, stride = b.stride, w = W;
   const end = start + count;
-  touch_group(data, offs, stride, start, start + TOUCH_AHEAD < end ? start + TOUCH_AHEAD : end);
   for (let g = start; g < end; g += GROUP) {
-    const ge = g + GROUP < end ? g + GROUP : end, t = g + TOUCH_AHEAD;
-    if (t < end) touch_group(data, offs, stride, t, t + GROUP < end ? t + GROUP : end);  // later frames' misses overlap this group's work
+    const ge = g + GROUP < end ? g + GROUP : end;
+    touch_ahead(data, offs, stride, g, start, end);
     for (let i = g; i < ge; i++) out[i] = policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w);
   }
 }
@@ -72,10 +80,9 @@ export function select_batch(p: Policy, s: Selector, b: Frames, start: number, c
   }
   const data = b.data, offs = b.offsets, lens = b.lengths, links = b.links, link = b.link, stride = b.stride, w = W;
   const end = start + count;
-  touch_group(data, offs, stride, start, start + TOUCH_AHEAD < end ? start + TOUCH_AHEAD : end);
   for (let g = start; g < end; g += GROUP) {
-    const ge = g + GROUP < end ? g + GROUP : end, t = g + TOUCH_AHEAD;
-    if (t < end) touch_group(data, offs, stride, t, t + GROUP < end ? t + GROUP : end);
+    const ge = g + GROUP < end ? g + GROUP : end;
+    touch_ahead(data, offs, stride, g, start, end);
     for (let i = g; i < ge; i++) {
       const port = select_hash(s, policy_hash(p, data, offs ? offs[i] : i * stride, lens[i], links ? links[i] : link, w), lens[i]);
       count_frame(s, port, lens[i]);

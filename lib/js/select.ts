@@ -146,6 +146,8 @@ export class ConvKey {
 
 const FLOW_MASK = S.FLD_SRC_IP | S.FLD_DST_IP | S.FLD_IP_PROTO | S.FLD_SRC_PORT | S.FLD_DST_PORT;
 const FLOW_FLAGS = S.F_SYMMETRIC | S.F_L2_FALLBACK;
+/** A flow key: MurmurHash3 of its fields under both (native/select.h CONV_SEED_*). */
+const CONV_SEED_LO = 0x5a5a5a5a, CONV_SEED_HI = 0xa5a5a5a5;
 const PAIR = new Uint32Array(2);
 
 export function conv_key(data: Uint8Array, base: number, len: number, link: number, flow: boolean, peer_src: boolean, w: Int32Array, k: ConvKey): void {
@@ -157,7 +159,7 @@ export function conv_key(data: Uint8Array, base: number, len: number, link: numb
   }
   walk(data, base, len, link, w, false);
   if (flow) {
-    fields_hash2(data, base, w, FLOW_FLAGS, FLOW_MASK, 0x5a5a5a5a, 0xa5a5a5a5, PAIR);
+    fields_hash2(data, base, w, FLOW_FLAGS, FLOW_MASK, CONV_SEED_LO, CONV_SEED_HI, PAIR);
     k.lo = PAIR[0];
     k.hi = PAIR[1];
     return;

@@ -349,8 +349,9 @@ export function linux_l3(v: View, data: Uint8Array, l34: boolean, encap: boolean
  * layer3+4 of a captured Ethernet frame with the offloaded tag (not in-band),
  * without the view: what linux_l3(v, data, true, false) gives, for the frames
  * the common path reaches (at most one offloaded tag, then IPv4 or IPv6 whole
- * in the frame, not ICMP); -1 for every other frame (the caller takes the
- * general path). The twin's own shortcut: the native code has no need of one.
+ * in the frame, carrying neither ICMP number); -1 for every other frame (the
+ * caller takes the general path). The twin's own shortcut: the native code
+ * has no need of one.
  */
 export function linux_l34_fast(data: Uint8Array, base: number, len: number): number {
   if (len < 18) return -1;
@@ -367,17 +368,17 @@ export function linux_l34_fast(data: Uint8Array, base: number, len: number): num
     dst = le32(data, net + 16);
     nh = (data[net] & 15) << 2;
     proto = be16(data, net + 6) & 0x3fff ? -1 : data[net + 9];  // fragments: no transport
-    if (proto === IPPROTO_ICMP) return -1;
   } else if (type === ETH_P_IPV6) {
     if (nlen < 40) return -1;
     src = xor4_le32(data, net + 8);
     dst = xor4_le32(data, net + 24);
     nh = 40;
     proto = data[net + 6];
-    if (proto === IPPROTO_ICMPV6) return -1;
   } else {
     return -1;
   }
+  // the flow dissector takes either ICMP number as ICMP under either IP version
+  if (proto === IPPROTO_ICMP || proto === IPPROTO_ICMPV6) return -1;
   let ports = 0;
   if (proto >= 0) {
     const poff = LINUX_PORT_OFFSETS[proto];

@@ -43,7 +43,8 @@ function l4(proto: number, depth: number): fc.Arbitrary<Uint8Array> {
   }
 }
 
-const L4_PROTOS = [6, 17, 132, 33, 136, 1, 50, 51, 47, 4, 41, 137, 89];
+// both ICMP numbers under both IP versions: Linux's flow dissector takes either as ICMP whatever the version
+const L4_PROTOS = [6, 17, 132, 33, 136, 1, 58, 50, 51, 47, 4, 41, 137, 89];
 
 function quotedIp(icmpProto: number): fc.Arbitrary<Uint8Array> {
   const p = fc.constantFrom(6, 17, 1);
@@ -68,8 +69,8 @@ function ipv6Packet(depth: number): fc.Arbitrary<Uint8Array> {
   const ext = fc.array(fc.constantFrom(0, 43, 44, 60, 51), { maxLength: 3 });
   return fc.tuple(ext, fc.constantFrom(...L4_PROTOS.filter((p) => p !== 51)), v6addr, v6addr, fc.integer({ min: 0, max: 0xfffff }), fc.constantFrom(0, 0, 1, 0x5c8, 0x5c9))
     .chain(([exts, proto, s, d, flow, fragField]) =>
-      l4(proto === 1 ? 58 : proto, depth).map((t) => {
-        const chain = [...exts, proto === 1 ? 58 : proto];
+      l4(proto, depth).map((t) => {
+        const chain = [...exts, proto];
         const parts: Uint8Array[] = [];
         for (let i = 0; i < exts.length; i++) {
           const next = chain[i + 1];

@@ -171,7 +171,7 @@ export function boundsError(batch: FrameBatch, i: number): FrameBoundsError {
 
 /** Throws FrameBoundsError for the first frame of [start, start + count) outside the data buffer (for the paths that do not call a backend). */
 export function checkBounds(batch: FrameBatch, start = 0, count = batch.count): void {
-  const bad = first_bad_frame({ data: batch.data, offsets: batch.offsets, stride: batch.stride, lengths: batch.lengths, links: batch.linkTypes, link: batch.linkType }, start, count);
+  const bad = first_bad_frame(batch, start, count);
   if (bad >= 0) throw boundsError(batch, bad);
 }
 

@@ -21,7 +21,7 @@ function decodeSelector(spec: Uint32Array, table: Uint32Array, stats: Float64Arr
 }
 
 function frames(data: Uint8Array, offsets: Uint32Array | null, stride: number, lengths: Uint32Array, link: number, links: Uint16Array | null): Frames {
-  return { data, offsets, stride, lengths, links, link };
+  return { data, offsets, stride, lengths, links, link, view: null };
 }
 
 export const jsBackend: Backend = {

@@ -14,6 +14,8 @@ export interface Policy {
   seed: number;
   hashfn: number;
   tables: Uint32Array | null;
+  /** linux:layer3+4 with the offloaded tag: Ethernet frames take linux_l34_fast first (frame_hash). */
+  l34_fast: boolean;
 }
 
 /** Decode and check a spec; null when it is not one the TS compiler makes. */
@@ -21,7 +23,9 @@ export function policy_decode(spec: Uint32Array, tables: Uint32Array | null): Po
   if (spec.length < S.S_LEN) return null;
   const p: Policy = {
     kind: spec[S.S_KIND], flags: spec[S.S_FLAGS], arg: spec[S.S_ARG], seed: spec[S.S_SEED], hashfn: spec[S.S_HASHFN], tables: null,
+    l34_fast: false,
   };
+  p.l34_fast = p.kind === S.P_LINUX_L34 && !(p.flags & S.F_VLAN_INBAND);
   switch (p.kind) {
     case S.P_LINUX_L2: case S.P_LINUX_L23: case S.P_LINUX_L34: case S.P_LINUX_E23: case S.P_LINUX_E34:
     case S.P_LINUX_VLAN_SRCMAC: case S.P_DPDK_L2: case S.P_DPDK_L23: case S.P_DPDK_L34: case S.P_TEAM:
@@ -39,8 +43,23 @@ export function policy_decode(spec: Uint32Array, tables: Uint32Array | null): Po
 
 const VIEW = new View();
 
+/**
+ * The hash of frame data[base .. base + len) under p (u32), as policy_hash
+ * gives it, through the layer3+4 shortcut where it serves. dv views the same
+ * bytes as data (batch.ts frames_view). Small, so that V8 inlines it and the
+ * shortcut into the batch loops: about 0.9 of the time of the shortcut taken
+ * inside policy_hash.
+ */
+export function frame_hash(p: Policy, data: Uint8Array, dv: DataView, base: number, len: number, link: number, w: Int32Array): number {
+  if (p.l34_fast && link === S.LINK_ETHERNET) {
+    const h = linux_l34_fast(dv, base, len);
+    if (h >= 0) return h;
+  }
+  return policy_hash(p, data, base, len, link, w);
+}
+
 /** The hash of frame data[base .. base + len) under p (u32). w is scratch for the walk. */
-export function policy_hash(p: Policy, data: Uint8Array, base: number, len: number, link: number, w: Int32Array): number {
+function policy_hash(p: Policy, data: Uint8Array, base: number, len: number, link: number, w: Int32Array): number {
   const kind = p.kind;
   if (kind === S.P_TOEPLITZ || kind === S.P_FIELDS) {
     walk(data, base, len, link, w, false);
@@ -49,10 +68,6 @@ export function policy_hash(p: Policy, data: Uint8Array, base: number, len: numb
       return toeplitz_hash(data, base, w, ip, p.arg, p.tables!) >>> 0;
     }
     return fields_hash(data, base, w, p.flags, p.arg, p.hashfn, p.seed) >>> 0;
-  }
-  if (kind === S.P_LINUX_L34 && link === S.LINK_ETHERNET && !(p.flags & S.F_VLAN_INBAND)) {
-    const h = linux_l34_fast(data, base, len);
-    if (h >= 0) return h;
   }
   const v = VIEW;
   const linux_like = kind < S.P_DPDK_L2 || kind === S.P_TEAM;

@@ -37,24 +37,22 @@ bool fail(napi_env env, const char* msg) {
   return false;
 }
 
-// A typed array of the given kind, or null/undefined when nullable.
+// A typed array of the given kind, or null/undefined when nullable. One
+// N-API call in the common case (a typed array): napi_get_typedarray_info
+// refuses anything else, and only then is the value's type asked.
 bool get_array(napi_env env, napi_value v, napi_typedarray_type want, bool nullable, Arr& a, const char* what) {
+  napi_typedarray_type type;
+  if (napi_get_typedarray_info(env, v, &type, &a.length, &a.data, nullptr, nullptr) == napi_ok) {
+    if (type != want) return fail(env, what);
+    a.null = false;
+    return true;
+  }
   napi_valuetype t;
-  if (napi_typeof(env, v, &t) != napi_ok) return fail(env, what);
-  if (t == napi_null || t == napi_undefined) {
-    if (!nullable) return fail(env, what);
+  if (nullable && napi_typeof(env, v, &t) == napi_ok && (t == napi_null || t == napi_undefined)) {
     a = Arr{};
     return true;
   }
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return fail(env, what);
-  napi_typedarray_type type;
-  napi_value ab;
-  size_t offset;
-  if (napi_get_typedarray_info(env, v, &type, &a.length, &a.data, &ab, &offset) != napi_ok || type != want)
-    return fail(env, what);
-  a.null = false;
-  return true;
+  return fail(env, what);
 }
 
 bool get_u32(napi_env env, napi_value v, u32& out, const char* what) {

@@ -24,6 +24,15 @@
 #define LAGHASH_INLINE inline
 #endif
 
+// Before a loop: unroll it up to N times (GCC and Clang; other compilers
+// ignore it rather than warn of an unknown pragma).
+#if defined(__GNUC__)
+#define LAGHASH_UNROLL_STR(x) #x
+#define LAGHASH_UNROLL(n) _Pragma(LAGHASH_UNROLL_STR(GCC unroll n))
+#else
+#define LAGHASH_UNROLL(n)
+#endif
+
 namespace laghash {
 
 typedef uint8_t u8;

@@ -40,9 +40,13 @@ static inline u32 murmur3_words(const u32* k, u32 n, u32 seed) {
 // murmur3_words() of one key under two seeds in one pass: a word's mix does
 // not depend on the seed, so it is computed once.
 // The states are locals: written through the references in the loop, they
-// would be stored on every word (the outputs might alias k).
+// would be stored on every word (the outputs might alias k). Unrolled: GCC
+// leaves the loop rolled even where the word count is a constant (the common
+// frame's flow key: 5 or 11 words); unrolled, analysis summaries take 0.82 to
+// 0.91 of the time (in-process A/B runs of the two builds).
 static LAGHASH_INLINE void murmur3_words2(const u32* k, u32 n, u32 seed_a, u32 seed_b, u32& a, u32& b) {
   u32 x = seed_a, y = seed_b;
+  LAGHASH_UNROLL(12)
   for (u32 i = 0; i < n; i++) {
     const u32 m = murmur3_mix(k[i]);
     x = rotl32(x ^ m, 13) * 5 + 0xe6546b64u;

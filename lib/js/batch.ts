@@ -46,9 +46,9 @@ export function frames_view(b: Frames): DataView {
 // JavaScript has no prefetch instruction. A chunk of CHUNK frames is first
 // read (the first and last byte of each frame's first 64 bytes, in a tight
 // loop whose cache misses overlap as in a plain read loop), then walked with
-// its headers in cache: on a mix larger than the caches, about 0.85 of the
-// time of reading each group a few groups ahead while walking (CHUNK 64 to
-// 256 alike). The sum is kept so the reads are not optimised away.
+// its headers in cache: on a mix larger than the caches, 0.82 of the time of
+// reading each group a few groups ahead while walking (CHUNK 64 to 256
+// alike). The sum is kept so the reads are not optimised away.
 // (native/batch.h uses __builtin_prefetch for the same purpose.)
 const CHUNK = 128;
 let touched = 0;

@@ -23,9 +23,8 @@ export function policy_decode(spec: Uint32Array, tables: Uint32Array | null): Po
   if (spec.length < S.S_LEN) return null;
   const p: Policy = {
     kind: spec[S.S_KIND], flags: spec[S.S_FLAGS], arg: spec[S.S_ARG], seed: spec[S.S_SEED], hashfn: spec[S.S_HASHFN], tables: null,
-    l34_fast: false,
+    l34_fast: spec[S.S_KIND] === S.P_LINUX_L34 && !(spec[S.S_FLAGS] & S.F_VLAN_INBAND),
   };
-  p.l34_fast = p.kind === S.P_LINUX_L34 && !(p.flags & S.F_VLAN_INBAND);
   switch (p.kind) {
     case S.P_LINUX_L2: case S.P_LINUX_L23: case S.P_LINUX_L34: case S.P_LINUX_E23: case S.P_LINUX_E34:
     case S.P_LINUX_VLAN_SRCMAC: case S.P_DPDK_L2: case S.P_DPDK_L23: case S.P_DPDK_L34: case S.P_TEAM:

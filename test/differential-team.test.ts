@@ -179,5 +179,5 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'native and TypeScript Teams
       }),
       { numRuns: 50 },
     );
-  });
+  }, 120_000);
 });

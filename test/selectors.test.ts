@@ -228,7 +228,11 @@ describe('selector properties', () => {
           (n, weights, ops) => {
             const h = new Harness({ kind, buckets: kind === 'resilient' ? 240 : buckets, idleTimer: 0 }, n, weights);
             let last: Op['kind'] | null = null;
-            for (const op of ops) if (h.apply(op)) last = op.kind;
+            // a weight change on a port that is down changes nothing: the bound is the last real change's
+            for (const op of ops) {
+              const subject = h.apply(op);
+              if (subject && (op.kind !== 'weight' || subject.usable)) last = op.kind;
+            }
             const usable = h.usable();
             const W = usable.reduce((s, p) => s + p.weight, 0);
             // bucket counts, or the share of a sample of hashes (per-hash rendezvous)
@@ -250,7 +254,11 @@ describe('selector properties', () => {
               }
             }
           }),
-        { numRuns: 100 },
+        {
+          numRuns: 100,
+          // CI's seed 1328123239: a weight change on a port that is down, after a failure
+          examples: [[4, [4], [{ kind: 'down', port: 1, weight: 1 }, { kind: 'weight', port: 1, weight: 2 }]]],
+        },
       );
     }, 120_000);
   }

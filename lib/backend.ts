@@ -67,6 +67,14 @@ export interface Backend {
    * on Linux). The TS twin answers 0.
    */
   placeTable(bytes: Uint8Array): number;
+  /**
+   * Classic pcap records from byte p of bytes (native/capture.h): slots [start, end) of the
+   * arrays are filled while whole records remain; returns the next free slot. bytes.length < 2^32.
+   */
+  pcapRecords(
+    bytes: Uint8Array, p: number, le: boolean, units: number, maxCaptured: number,
+    offsets: Uint32Array, lengths: Uint32Array, originals: Uint32Array, timestamps: Float64Array, start: number, end: number,
+  ): number;
   /** The full walk record (W_SLOTS slots) of one frame. */
   dissect(data: Uint8Array, offset: number, length: number, link: number, out: Int32Array): void;
   /** MurmurHash3_x86_32 of a byte string. */

@@ -22,6 +22,11 @@
 
 import { BufferStateError, CaptureFormatError, InvalidArgumentError } from './errors.js';
 import { checkBoolean, checkTyped } from './validate.js';
+import { activeBackend, backendChoiceError } from './native.js';
+import { jsBackend } from './js/index.js';
+
+/** The record loop's backend: the active one, or the TS twin when LAGHASH_BACKEND asks for one that cannot be had (reading a capture needs no addon). */
+const recordLoop = backendChoiceError ? jsBackend : activeBackend;
 
 /** LINKTYPE_ETHERNET: IEEE 802.3 Ethernet frames. */
 export const LINKTYPE_ETHERNET = 1;
@@ -251,30 +256,20 @@ class FrameSink {
   }
 
   /**
-   * Classic pcap records from byte p of view while whole ones remain, their
+   * Classic pcap records from byte p of bytes while whole ones remain, their
    * headers in byte order le (link type and warnings are the caller's: see
    * scanPcapRecords). Stops at a cut record or an incl_len above maxCaptured;
-   * returns the position after the last record added.
+   * returns the position after the last record added. The loop is the
+   * backend's (native/capture.h, or its TS twin), which never reads past bytes.
    */
-  pcapRecords(view: DataView, p: number, le: boolean, units: number, maxCaptured: number): number {
-    const n = view.byteLength;
+  pcapRecords(bytes: Uint8Array, p: number, le: boolean, units: number, maxCaptured: number): number {
     for (;;) {
       if (this.count === this.capacity) this.grow();
-      const cap = this.capacity, off = this.offsets, len = this.lengths, orig = this.originalLengths, ts = this.timestamps;
-      let i = this.count;
-      while (i < cap && n - p >= PCAP_RECORD_HEADER_LENGTH) {
-        const captured = view.getUint32(p + 8, le);
-        if (captured > maxCaptured || captured > n - p - PCAP_RECORD_HEADER_LENGTH) break;
-        off[i] = p + PCAP_RECORD_HEADER_LENGTH;
-        len[i] = captured;
-        orig[i] = view.getUint32(p + 12, le);
-        ts[i] = view.getUint32(p, le) + view.getUint32(p + 4, le) / units; // ts_sec + ts_usec|ts_nsec
-        i++;
-        p += PCAP_RECORD_HEADER_LENGTH + captured;
-      }
-      const full = i === cap;
+      const from = this.count, cap = this.capacity;
+      const i = recordLoop.pcapRecords(bytes, p, le, units, maxCaptured, this.offsets, this.lengths, this.originalLengths, this.timestamps, from, cap);
+      if (i > from) p = this.offsets[i - 1] + this.lengths[i - 1];
       this.count = i;
-      if (!full) return p;
+      if (i < cap) return p;
     }
   }
 
@@ -460,9 +455,9 @@ function readPcapHeader(state: ReaderState, buf: Uint8Array, view: DataView, mag
 // Classic pcap records
 
 /** Reads every complete record from p on; returns the offset of the first incomplete one. */
-function scanPcapRecords(state: ReaderState, view: DataView, start: number, sink: FrameSink, log: WarningLog): number {
+function scanPcapRecords(state: ReaderState, buf: Uint8Array, view: DataView, start: number, sink: FrameSink, log: WarningLog): number {
   const before = sink.count;
-  const p = sink.pcapRecords(view, start, state.littleEndian, state.unitsPerSecond, MAX_CAPTURED_LENGTH);
+  const p = sink.pcapRecords(buf, start, state.littleEndian, state.unitsPerSecond, MAX_CAPTURED_LENGTH);
   sink.setLinkType(before, state.linkType);
   // the checks the bulk loop leaves: lengths above the snapshot and original lengths
   const snaplen = state.snaplen, len = sink.lengthsView, orig = sink.originalLengthsView, off = sink.offsetsView;
@@ -699,7 +694,7 @@ function scanBuffer(state: ReaderState, buf: Uint8Array, sink: FrameSink, log: W
     if (p < 0) return 0;
   }
   return state.format === 'pcap'
-    ? scanPcapRecords(state, view, p, sink, log)
+    ? scanPcapRecords(state, buf, view, p, sink, log)
     : scanPcapngBlocks(state, view, p, sink, log);
 }
 

@@ -49,6 +49,7 @@ function loadNative(): { backend: Backend | null; error: Error | null; file: str
       accumulate: addon.accumulate,
       placeTable: addon.placeTable,
       dissect: addon.dissect,
+      pcapRecords: addon.pcapRecords,
       murmur3: addon.murmur3,
       bind: addon.bind,
     };
@@ -87,7 +88,7 @@ function unavailable(name: BackendName, error: BackendUnavailableError): Backend
   };
   return {
     name, hash: fail, select: fail, learn: fail, touch: fail, selectHashes: fail, summarize: fail, tally: fail, accumulate: fail,
-    placeTable: fail, dissect: fail, murmur3: fail, bind: fail,
+    placeTable: fail, dissect: fail, pcapRecords: fail, murmur3: fail, bind: fail,
   };
 }
 

@@ -1,6 +1,7 @@
 /** The TypeScript twin as a Backend: the same contract as native/addon.cc. */
 import type { Backend } from '../backend.js';
 import { first_bad_frame, hash_batch, learn_batch, select_batch, summary_batch, touch_batch, type Frames } from './batch.js';
+import { pcap_records } from './capture.js';
 import { walk } from './frame.js';
 import { murmur3_bytes } from './murmur3.js';
 import { policy_decode, type Policy } from './policy.js';
@@ -110,6 +111,12 @@ export const jsBackend: Backend = {
   },
   dissect(data, offset, length, link, out) {
     walk(data, offset, length, link, out, true);
+  },
+  pcapRecords(bytes, p, le, units, maxCaptured, offsets, lengths, originals, timestamps, start, end) {
+    if (bytes.length > 0xffffffff || p > bytes.length || start > end || end > offsets.length || end > lengths.length ||
+        end > originals.length || end > timestamps.length)
+      throw new TypeError('pcapRecords range');
+    return pcap_records(bytes, p, le, units, maxCaptured, offsets, lengths, originals, timestamps, start, end);
   },
   murmur3(bytes, seed) {
     return murmur3_bytes(bytes, seed);

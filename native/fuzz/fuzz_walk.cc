@@ -28,7 +28,12 @@
 //   - the flow table counts exactly the distinct flow keys, never reports a
 //     table it filled as corrupt, and stays within its capacity;
 //   - murmur3 over words equals murmur3 over their bytes;
-//   - first_bad_frame() finds a frame placed one byte past the buffer.
+//   - first_bad_frame() finds a frame placed one byte past the buffer;
+//   - the pcap record loop, over the frame's bytes and a cut of them in its
+//     own allocation as a record stream in both byte orders: every record it
+//     takes lies inside the bytes, each right after the one before, its
+//     incl_len within the cap; it stops only for want of slots, bytes or a
+//     record that does not fit; and a shorter run takes a prefix of a longer.
 //
 // Nothing here allocates in the engine's place: the arrays the engine updates
 // (selector tables, counters, the flow table) are built here the way
@@ -42,6 +47,7 @@
 #include <vector>
 
 #include "../batch.h"
+#include "../capture.h"
 #include "../flows.h"
 
 using namespace laghash;
@@ -482,6 +488,36 @@ void run_link(const Case& c, const std::vector<Frame>& frames, const Frame& repl
 
 }  // namespace
 
+// The frame's bytes as a pcap record stream (capture.h pcap_records), in both
+// byte orders, into `slots` slots, records capped at max_captured.
+static void check_pcap_records(const Frame& f, u32 slots, u32 max_captured) {
+  const u8* d = f.bytes.get();
+  for (bool le : {true, false}) {
+    u32 off[64], len[64], orig[64];
+    double ts[64];
+    const u32 n = pcap_records(d, f.len, 0, le, le ? 1e6 : 1e9, max_captured, off, len, orig, ts, 0, slots);
+    CHECK(n <= slots);
+    u32 p = 0;
+    for (u32 i = 0; i < n; i++) {
+      CHECK(off[i] == p + PCAP_RECORD_HEADER && len[i] <= max_captured && (u64)off[i] + len[i] <= f.len);
+      CHECK(len[i] == (le ? le32(d + p + 8) : be32(d + p + 8)));
+      p = off[i] + len[i];
+    }
+    // it stopped for a reason: no slots left, or the next record is cut or over the cap
+    if (n < slots && f.len - p >= PCAP_RECORD_HEADER) {
+      const u32 captured = le ? le32(d + p + 8) : be32(d + p + 8);
+      CHECK(captured > max_captured || captured > f.len - p - PCAP_RECORD_HEADER);
+    }
+    // fewer slots: the same records, a prefix
+    if (n > 0) {
+      u32 off2[64], len2[64], orig2[64];
+      double ts2[64];
+      CHECK(pcap_records(d, f.len, 0, le, le ? 1e6 : 1e9, max_captured, off2, len2, orig2, ts2, 0, n - 1) == n - 1);
+      for (u32 i = 0; i + 1 < n; i++) CHECK(off2[i] == off[i] && len2[i] == len[i] && orig2[i] == orig[i] && ts2[i] == ts[i]);
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size) {
   if (size > (1u << 20)) return 0;  // frames are at most 256 KiB in a capture; keep runs short
   u8 cfg[CFG_LEN] = {0};
@@ -527,5 +563,7 @@ extern "C" int LLVMFuzzerTestOneInput(const u8* data, size_t size) {
   murmur3_bytes(frames[1].bytes.get(), frames[1].len, spec[S_SEED]);  // every tail length, in its own allocation
 
   for (u32 link : LINKS) run_link(c, frames, reply, link);
+  check_pcap_records(frames[0], cfg[C_CUT] % 64, spec[S_SEED] & 0x3ffff);
+  check_pcap_records(frames[1], cfg[C_CUT + 1] % 64, spec[S_ARG]);
   return 0;
 }

@@ -48,47 +48,73 @@ struct FlowTable {
 
 static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary, const u32* wire, u32 n, u32 start, u32 count,
                                   const u16* ports, const u32* moved, u32* events, double* totals) {
+  // the table's fields and both counters (flows, events) in locals: stores through the arrays
+  // cannot then change them, whatever the arrays share, and the loop keeps them in registers
+  double* const slots = t.slots;
+  i32* const index = t.index;
+  double* const keys = t.keys;
+  double* const frames = t.frames;
+  double* const bytes = t.bytes;
+  u32* const mac = t.mac;
+  u32* const pmask = t.pmask;
+  u32* const mmask = t.mmask;
+  const u32 mask = t.mask, capacity = t.capacity;
+  u32 flows = t.meta[0], nev = events[0];
   const u32 end = start + count;
-  u64 tot[6] = {0, 0, 0, 0, 0, 0};  // added to totals on the way out (locals: no aliasing with the table)
-  u32 i = start;
+  u64 tot[6] = {0, 0, 0, 0, 0, 0};  // added to totals on the way out
+  u32 i = start, r = 0;
   for (; i < end; i++) {
-    if (i + FLOWS_AHEAD < end) __builtin_prefetch(t.slots + (summary[(u64)(i + FLOWS_AHEAD) * SUM_WORDS] & t.mask));
+    if (i + FLOWS_AHEAD < end) __builtin_prefetch(slots + (summary[(u64)(i + FLOWS_AHEAD) * SUM_WORDS] & mask));
     const u32* s = summary + (u64)i * SUM_WORDS;
-    const u32 lo = s[0], hi = s[1], len = wire[i], fl = s[5];
+    const u32 lo = s[0], hi = s[1], len = wire[i], fl = s[5], m = s[3];
     const double key = (double)lo + (double)(hi & 0x1fffff) * 4294967296.0;
-    u32 slot = lo & t.mask, probes = 0;
-    while (t.slots[slot] >= 0 && t.slots[slot] != key) {
-      if (++probes > t.mask) return FLOWS_CORRUPT;  // no empty slot: not a table this code filled
-      slot = (slot + 1) & t.mask;
+    u32 slot = lo & mask, probes = 0;
+    double at;
+    while ((at = slots[slot]) >= 0 && at != key) {
+      if (++probes > mask) {  // no empty slot: not a table this code filled
+        r = FLOWS_CORRUPT;
+        break;
+      }
+      slot = (slot + 1) & mask;
     }
+    if (r) break;
     u32 f;
-    u8 flag = 0;
-    if (!(t.slots[slot] >= 0)) {
-      f = t.meta[0];
-      if (f >= t.capacity) break;  // full: the caller grows the table
-      t.meta[0] = f + 1;
-      t.slots[slot] = key;
-      t.index[slot] = (i32)f;
-      t.keys[f] = key;
-      t.frames[f] = 0;
-      t.bytes[f] = 0;
-      for (u32 c = 0; c < configs; c++) t.pmask[(u64)f * configs + c] = t.mmask[(u64)f * configs + c] = 0;
+    u32 flag = 0;
+    if (!(at >= 0)) {
+      f = flows;
+      if (f >= capacity) break;  // full: the caller grows the table
+      flows = f + 1;
+      slots[slot] = key;
+      index[slot] = (i32)f;
+      keys[f] = key;
+      frames[f] = 0;
+      bytes[f] = 0;
+      for (u32 c = 0; c < configs; c++) pmask[(u64)f * configs + c] = mmask[(u64)f * configs + c] = 0;
       flag = FL_NEW_FLOW | FL_NEW_MAC;
     } else {
-      f = (u32)t.index[slot];
-      if (f >= t.meta[0]) return FLOWS_CORRUPT;
-      if (t.mac[f] != s[3]) flag = FL_NEW_MAC;
+      f = (u32)index[slot];
+      if (f >= flows) {
+        r = FLOWS_CORRUPT;
+        break;
+      }
+      if (mac[f] != m) flag = FL_NEW_MAC;
     }
-    t.mac[f] = s[3];
-    t.frames[f] += 1;
-    t.bytes[f] += len;
-    for (u32 c = 0; c < configs; c++) {
-      const u32 p = ports[(u64)c * n + i];
-      if (p < 32) t.pmask[(u64)f * configs + c] |= 1u << p;
-      t.mmask[(u64)f * configs + c] |= moved[(u64)c * n + i];
+    mac[f] = m;
+    frames[f] += 1;
+    bytes[f] += len;
+    if (configs == 1) {  // the common case: one policy and one selector
+      const u32 p = ports[i];
+      pmask[f] |= p < 32 ? 1u << p : 0u;
+      mmask[f] |= moved[i];
+    } else {
+      for (u32 c = 0; c < configs; c++) {
+        const u32 p = ports[(u64)c * n + i];
+        if (p < 32) pmask[(u64)f * configs + c] |= 1u << p;
+        mmask[(u64)f * configs + c] |= moved[(u64)c * n + i];
+      }
     }
     if (fl & SUM_TUNNEL) flag |= FL_TUNNEL;
-    if (flag) events[++events[0]] = i | (u32)flag << 24;
+    if (flag) events[++nev] = i | flag << 24;
     tot[0] += 1;
     tot[1] += len;
     tot[2] += (fl & SUM_IP) != 0;
@@ -96,6 +122,9 @@ static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary,
     tot[4] += (fl & SUM_PORTS) && !(fl & 1);
     tot[5] += (fl & SUM_TUNNEL) != 0;
   }
+  t.meta[0] = flows;
+  events[0] = nev;
+  if (r) return r;
   for (u32 k = 0; k < 6; k++) totals[k] += (double)tot[k];
   return i;
 }

@@ -143,12 +143,16 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'analyze: native and TypeScr
     const [nat, js] = [getBackend('native'), getBackend('js')];
     const inputs: { file: string; bytes: Uint8Array }[] = [{ file: 'bundled', bytes: readFileSync(BUNDLED_ANALYSIS_CAPTURE) }];
     if (haveCaptures) inputs.push({ file: 'arkime', bytes: readCapture('arkime_arkime_synthetic.pcap') });  // tunnels, tags, MPLS
-    for (const maxFlows of [1_000_000, 500]) {
-      const opts = {
+    // many configurations, and one (the flow table's single-configuration path)
+    const sets: AnalyzeOptions[] = [
+      {
         policies: ['linux:layer3+4', 'src-dst-ip-port?tunnel=inner'],
-        selectors: ['modulo', 'team', 'table', 'resilient', 'rendezvous', { kind: 'rendezvous', buckets: 0 }] as AnalyzeOptions['selectors'],
-        weights: [1, 2, 3, 4], maxFlows,
-      };
+        selectors: ['modulo', 'team', 'table', 'resilient', 'rendezvous', { kind: 'rendezvous', buckets: 0 }], weights: [1, 2, 3, 4],
+      },
+      { policies: ['linux:layer3+4'], ports: 4 },
+    ];
+    for (const maxFlows of [1_000_000, 500]) for (const set of sets) {
+      const opts = { ...set, maxFlows };
       const [a, b] = [nat, js].map((backend) => {
         const an = new Analyzer({ ...opts, backend });
         for (const { bytes } of inputs) {

@@ -69,10 +69,11 @@ export interface Backend {
   placeTable(bytes: Uint8Array): number;
   /**
    * Classic pcap records from byte p of bytes (native/capture.h): slots [start, end) of the
-   * arrays are filled while whole records remain; returns the next free slot. bytes.length < 2^32.
+   * arrays are filled while whole records remain; returns the next free slot, plus 2^32 when a
+   * record taken has an incl_len above snap or above its orig_len. bytes.length < 2^32.
    */
   pcapRecords(
-    bytes: Uint8Array, p: number, le: boolean, units: number, maxCaptured: number,
+    bytes: Uint8Array, p: number, le: boolean, units: number, maxCaptured: number, snap: number,
     offsets: Uint32Array, lengths: Uint32Array, originals: Uint32Array, timestamps: Float64Array, start: number, end: number,
   ): number;
   /** The full walk record (W_SLOTS slots) of one frame. */

@@ -259,19 +259,28 @@ class FrameSink {
    * Classic pcap records from byte p of bytes while whole ones remain, their
    * headers in byte order le (link type and warnings are the caller's: see
    * scanPcapRecords). Stops at a cut record or an incl_len above maxCaptured;
-   * returns the position after the last record added. The loop is the
+   * returns the position after the last record added; oddRecords says whether
+   * one of them has an incl_len above snap or above its orig_len. The loop is the
    * backend's (native/capture.h, or its TS twin), which never reads past bytes.
    */
-  pcapRecords(bytes: Uint8Array, p: number, le: boolean, units: number, maxCaptured: number): number {
+  pcapRecords(bytes: Uint8Array, p: number, le: boolean, units: number, maxCaptured: number, snap: number): number {
+    this.oddRecords = false;
     for (;;) {
       if (this.count === this.capacity) this.grow();
       const from = this.count, cap = this.capacity;
-      const i = recordLoop.pcapRecords(bytes, p, le, units, maxCaptured, this.offsets, this.lengths, this.originalLengths, this.timestamps, from, cap);
+      let i = recordLoop.pcapRecords(bytes, p, le, units, maxCaptured, snap, this.offsets, this.lengths, this.originalLengths, this.timestamps, from, cap);
+      if (i >= 2 ** 32) {
+        this.oddRecords = true;
+        i -= 2 ** 32;
+      }
       if (i > from) p = this.offsets[i - 1] + this.lengths[i - 1];
       this.count = i;
       if (i < cap) return p;
     }
   }
+
+  /** Whether the last pcapRecords() took a record with a captured length above snap or above its original length. */
+  oddRecords = false;
 
   /** Link type of entries [from, count) (all one). */
   setLinkType(from: number, linkType: number): void {
@@ -456,13 +465,13 @@ function readPcapHeader(state: ReaderState, buf: Uint8Array, view: DataView, mag
 
 /** Reads every complete record from p on; returns the offset of the first incomplete one. */
 function scanPcapRecords(state: ReaderState, buf: Uint8Array, view: DataView, start: number, sink: FrameSink, log: WarningLog): number {
-  const before = sink.count;
-  const p = sink.pcapRecords(buf, start, state.littleEndian, state.unitsPerSecond, MAX_CAPTURED_LENGTH);
-  sink.setLinkType(before, state.linkType);
-  // the checks the bulk loop leaves: lengths above the snapshot and original lengths
-  const snaplen = state.snaplen, len = sink.lengthsView, orig = sink.originalLengthsView, off = sink.offsetsView;
+  const before = sink.count, snaplen = state.snaplen;
   const cap = snaplen === 0 ? MAX_CAPTURED_LENGTH : snaplen;
-  for (let i = before; i < sink.count; i++) {
+  const p = sink.pcapRecords(buf, start, state.littleEndian, state.unitsPerSecond, MAX_CAPTURED_LENGTH, cap);
+  sink.setLinkType(before, state.linkType);
+  // the records the bulk loop saw with lengths above the snapshot or the original length, said
+  const len = sink.lengthsView, orig = sink.originalLengthsView, off = sink.offsetsView;
+  if (sink.oddRecords) for (let i = before; i < sink.count; i++) {
     const l = len[i];
     if (l <= cap && l <= orig[i]) continue;
     const record = state.records + 1 + (i - before), at = state.base + off[i] - PCAP_RECORD_HEADER_LENGTH;

@@ -340,29 +340,32 @@ napi_value Touch(napi_env env, napi_callback_info info) {
   return r;
 }
 
-// pcapRecords(bytes, p, le, units, maxCaptured, offsets, lengths, originals, timestamps, start, end)
-//   -> the next free slot (capture.h pcap_records)
+// pcapRecords(bytes, p, le, units, maxCaptured, snap, offsets, lengths, originals, timestamps, start, end)
+//   -> the next free slot, plus 2^32 when a record taken is odd (capture.h pcap_records)
 napi_value PcapRecords(napi_env env, napi_callback_info info) {
-  napi_value a[11];
+  napi_value a[12];
   Arr bytes, off, len, orig, ts;
-  u32 p, max_captured, start, end;
+  u32 p, max_captured, snap, start, end;
   bool le;
   double units;
   if (!get_args(env, info, a) || !get_array(env, a[0], napi_uint8_array, false, bytes, "bytes") ||
       !get_u32(env, a[1], p, "p") || (napi_get_value_bool(env, a[2], &le) != napi_ok && !fail(env, "le")) ||
-      (napi_get_value_double(env, a[3], &units) != napi_ok && !fail(env, "units")) || !get_u32(env, a[4], max_captured, "maxCaptured") ||
-      !get_array(env, a[5], napi_uint32_array, false, off, "offsets") ||
-      !get_array(env, a[6], napi_uint32_array, false, len, "lengths") ||
-      !get_array(env, a[7], napi_uint32_array, false, orig, "originals") ||
-      !get_array(env, a[8], napi_float64_array, false, ts, "timestamps") || !get_u32(env, a[9], start, "start") ||
-      !get_u32(env, a[10], end, "end"))
+      (napi_get_value_double(env, a[3], &units) != napi_ok && !fail(env, "units")) ||
+      !get_u32(env, a[4], max_captured, "maxCaptured") || !get_u32(env, a[5], snap, "snap") ||
+      !get_array(env, a[6], napi_uint32_array, false, off, "offsets") ||
+      !get_array(env, a[7], napi_uint32_array, false, len, "lengths") ||
+      !get_array(env, a[8], napi_uint32_array, false, orig, "originals") ||
+      !get_array(env, a[9], napi_float64_array, false, ts, "timestamps") || !get_u32(env, a[10], start, "start") ||
+      !get_u32(env, a[11], end, "end"))
     return nullptr;
   if (bytes.length > 0xffffffffu || p > bytes.length || start > end || end > off.length || end > len.length ||
       end > orig.length || end > ts.length)
     return fail(env, "pcapRecords range"), nullptr;
+  bool odd = false;
+  const u32 next = pcap_records((const u8*)bytes.data, (u32)bytes.length, p, le, units, max_captured, snap,
+                                (u32*)off.data, (u32*)len.data, (u32*)orig.data, (double*)ts.data, start, end, odd);
   napi_value r;
-  napi_create_uint32(env, pcap_records((const u8*)bytes.data, (u32)bytes.length, p, le, units, max_captured,
-                                       (u32*)off.data, (u32*)len.data, (u32*)orig.data, (double*)ts.data, start, end), &r);
+  napi_create_double(env, (double)next + (odd ? 4294967296.0 : 0.0), &r);
   return r;
 }
 

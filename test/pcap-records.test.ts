@@ -13,6 +13,7 @@ import { haveCaptures, readCapture, readManifest } from './helpers/shared.js';
 
 interface Out {
   next: number;
+  odd: boolean;
   offsets: number[];
   lengths: number[];
   originals: number[];
@@ -20,11 +21,12 @@ interface Out {
 }
 
 /** One call on fresh arrays of `slots` entries, pre-filled so that slots left alone show. */
-function run(be: Backend, bytes: Uint8Array, p: number, le: boolean, units: number, max: number, slots: number, start: number, end: number): Out {
+function run(be: Backend, bytes: Uint8Array, p: number, le: boolean, units: number, max: number, slots: number, start: number, end: number, snap = max): Out {
   const off = new Uint32Array(slots).fill(0xdeadbeef), len = new Uint32Array(slots).fill(7), orig = new Uint32Array(slots).fill(9);
   const ts = new Float64Array(slots).fill(-1);
-  const next = be.pcapRecords(bytes, p, le, units, max, off, len, orig, ts, start, end);
-  return { next, offsets: Array.from(off), lengths: Array.from(len), originals: Array.from(orig), timestamps: Array.from(ts) };
+  const r = be.pcapRecords(bytes, p, le, units, max, snap, off, len, orig, ts, start, end);
+  const odd = r >= 2 ** 32, next = odd ? r - 2 ** 32 : r;
+  return { next, odd, offsets: Array.from(off), lengths: Array.from(len), originals: Array.from(orig), timestamps: Array.from(ts) };
 }
 
 /** A record stream: headers in byte order le, each incl_len as drawn (which may lie), data of the stated length. */
@@ -76,6 +78,7 @@ describe.each<BackendName>(['js', ...(nativeAvailable ? ['native' as const] : []
     ], le, true);
     const r = run(be, bytes, 0, le, 1e6, 262144, 5, 1, 5);
     expect(r.next).toBe(4);
+    expect(r.odd).toBe(false);
     expect(r.offsets).toEqual([0xdeadbeef, 16, 36, 60, 0xdeadbeef]);
     expect(r.lengths).toEqual([7, 4, 8, 3, 7]);
     expect(r.originals).toEqual([9, 60, 8, 3, 9]);
@@ -86,6 +89,11 @@ describe.each<BackendName>(['js', ...(nativeAvailable ? ['native' as const] : []
     expect(run(be, bytes, 0, le, 1e6, 262144, 5, 0, 2).next).toBe(2);
     // an incl_len above the cap stops it there
     expect(run(be, bytes, 0, le, 1e6, 7, 5, 0, 5).next).toBe(1);
+    // odd: an incl_len above the snapshot length, or above the record's orig_len
+    expect(run(be, bytes, 0, le, 1e6, 262144, 5, 0, 5, 7).odd).toBe(true);
+    expect(run(be, bytes, 0, le, 1e6, 262144, 5, 0, 5, 8).odd).toBe(false);
+    const short = stream([{ sec: 0, frac: 0, orig: 3, captured: 0, data: 4 }], le, true);
+    expect(run(be, short, 0, le, 1e6, 262144, 1, 0, 1)).toMatchObject({ next: 1, odd: true });
     // from a later record, big-endian headers read as such
     const be_ = stream([{ sec: 1, frac: 2, orig: 5, captured: 0, data: 5 }], false, true);
     expect(run(be, be_, 0, false, 1e9, 262144, 1, 0, 1)).toMatchObject({ next: 1, offsets: [16], lengths: [5], originals: [5], timestamps: [1 + 2 / 1e9] });
@@ -93,10 +101,10 @@ describe.each<BackendName>(['js', ...(nativeAvailable ? ['native' as const] : []
 
   it('refuses slots or a start outside its arrays and bytes', () => {
     const b = new Uint8Array(64), a = new Uint32Array(4), t = new Float64Array(4);
-    expect(() => be.pcapRecords(b, 65, true, 1e6, 100, a, a, a, t, 0, 4)).toThrow(TypeError);
-    expect(() => be.pcapRecords(b, 0, true, 1e6, 100, a, a, a, t, 0, 5)).toThrow(TypeError);
-    expect(() => be.pcapRecords(b, 0, true, 1e6, 100, a, a, a, t, 3, 2)).toThrow(TypeError);
-    expect(() => be.pcapRecords(b, 0, true, 1e6, 100, a, a, a, new Float64Array(3), 0, 4)).toThrow(TypeError);
+    expect(() => be.pcapRecords(b, 65, true, 1e6, 100, 100, a, a, a, t, 0, 4)).toThrow(TypeError);
+    expect(() => be.pcapRecords(b, 0, true, 1e6, 100, 100, a, a, a, t, 0, 5)).toThrow(TypeError);
+    expect(() => be.pcapRecords(b, 0, true, 1e6, 100, 100, a, a, a, t, 3, 2)).toThrow(TypeError);
+    expect(() => be.pcapRecords(b, 0, true, 1e6, 100, 100, a, a, a, new Float64Array(3), 0, 4)).toThrow(TypeError);
   });
 });
 
@@ -106,8 +114,8 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'pcap record loop: native an
 
   it('on random record streams, honest, lying, cut and shifted, read from inside a larger buffer', () => {
     fc.assert(
-      fc.property(records, fc.boolean(), fc.boolean(), fc.nat(), fc.nat(), fc.constantFrom(1e6, 1e9), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 50 }),
-        (recs, le, honest, cut, shift, units, max, slots) => {
+      fc.property(records, fc.boolean(), fc.boolean(), fc.nat(), fc.nat(), fc.constantFrom(1e6, 1e9), fc.integer({ min: 0, max: 400 }), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 400 }),
+        (recs, le, honest, cut, shift, units, max, slots, snap) => {
           const s = stream(recs, le, honest);
           const end = s.length - (s.length ? cut % (s.length + 1) : 0);
           // the bytes a call may see are [0, end) of a view with a non-zero byte offset, between
@@ -117,10 +125,13 @@ describe.skipIf(!nativeAvailable)(nativeAvailable ? 'pcap record loop: native an
           const view = host.subarray(32, 32 + end);
           const p = end ? shift % (end + 1) : 0;
           const start = slots ? shift % slots : 0;
-          const a = run(nat, view, p, le, units, max, slots, start, slots);
-          expect(a).toEqual(run(js, view, p, le, units, max, slots, start, slots));
+          const a = run(nat, view, p, le, units, max, slots, start, slots, snap);
+          expect(a).toEqual(run(js, view, p, le, units, max, slots, start, slots, snap));
           // the same result from an exact copy: nothing past the view was read
-          expect(a).toEqual(run(nat, view.slice(), p, le, units, max, slots, start, slots));
+          expect(a).toEqual(run(nat, view.slice(), p, le, units, max, slots, start, slots, snap));
+          // odd exactly when a record taken is above snap or above its original length
+          const taken = a.lengths.slice(start, a.next), origs = a.originals.slice(start, a.next);
+          expect(a.odd).toBe(taken.some((l, k) => l > snap || l > origs[k]));
         }),
       { numRuns: 2000 },
     );

@@ -112,11 +112,11 @@ export const jsBackend: Backend = {
   dissect(data, offset, length, link, out) {
     walk(data, offset, length, link, out, true);
   },
-  pcapRecords(bytes, p, le, units, maxCaptured, offsets, lengths, originals, timestamps, start, end) {
+  pcapRecords(bytes, p, le, units, maxCaptured, snap, offsets, lengths, originals, timestamps, start, end) {
     if (bytes.length > 0xffffffff || p > bytes.length || start > end || end > offsets.length || end > lengths.length ||
         end > originals.length || end > timestamps.length)
       throw new TypeError('pcapRecords range');
-    return pcap_records(bytes, p, le, units, maxCaptured, offsets, lengths, originals, timestamps, start, end);
+    return pcap_records(bytes, p, le, units, maxCaptured, snap, offsets, lengths, originals, timestamps, start, end);
   },
   murmur3(bytes, seed) {
     return murmur3_bytes(bytes, seed);

@@ -32,8 +32,10 @@
 //   - the pcap record loop, over the frame's bytes and a cut of them in its
 //     own allocation as a record stream in both byte orders: every record it
 //     takes lies inside the bytes, each right after the one before, its
-//     incl_len within the cap; it stops only for want of slots, bytes or a
-//     record that does not fit; and a shorter run takes a prefix of a longer.
+//     incl_len within the cap; it flags exactly the runs with a record above
+//     the snapshot or its original length; it stops only for want of slots,
+//     bytes or a record that does not fit; and a shorter run takes a prefix
+//     of a longer.
 //
 // Nothing here allocates in the engine's place: the arrays the engine updates
 // (selector tables, counters, the flow table) are built here the way
@@ -495,14 +497,18 @@ static void check_pcap_records(const Frame& f, u32 slots, u32 max_captured) {
   for (bool le : {true, false}) {
     u32 off[64], len[64], orig[64];
     double ts[64];
-    const u32 n = pcap_records(d, f.len, 0, le, le ? 1e6 : 1e9, max_captured, off, len, orig, ts, 0, slots);
+    const u32 snap = max_captured / 2;
+    bool odd = false, any = false;
+    const u32 n = pcap_records(d, f.len, 0, le, le ? 1e6 : 1e9, max_captured, snap, off, len, orig, ts, 0, slots, odd);
     CHECK(n <= slots);
     u32 p = 0;
     for (u32 i = 0; i < n; i++) {
       CHECK(off[i] == p + PCAP_RECORD_HEADER && len[i] <= max_captured && (u64)off[i] + len[i] <= f.len);
       CHECK(len[i] == (le ? le32(d + p + 8) : be32(d + p + 8)));
+      any |= len[i] > snap || len[i] > orig[i];
       p = off[i] + len[i];
     }
+    CHECK(odd == any);
     // it stopped for a reason: no slots left, or the next record is cut or over the cap
     if (n < slots && f.len - p >= PCAP_RECORD_HEADER) {
       const u32 captured = le ? le32(d + p + 8) : be32(d + p + 8);
@@ -512,7 +518,8 @@ static void check_pcap_records(const Frame& f, u32 slots, u32 max_captured) {
     if (n > 0) {
       u32 off2[64], len2[64], orig2[64];
       double ts2[64];
-      CHECK(pcap_records(d, f.len, 0, le, le ? 1e6 : 1e9, max_captured, off2, len2, orig2, ts2, 0, n - 1) == n - 1);
+      bool odd2;
+      CHECK(pcap_records(d, f.len, 0, le, le ? 1e6 : 1e9, max_captured, snap, off2, len2, orig2, ts2, 0, n - 1, odd2) == n - 1);
       for (u32 i = 0; i + 1 < n; i++) CHECK(off2[i] == off[i] && len2[i] == len[i] && orig2[i] == orig[i] && ts2[i] == ts[i]);
     }
   }

@@ -225,6 +225,8 @@ class WarningLog {
 
 class FrameSink {
   count = 0;
+  /** Whether the last pcapRecords() took a record with a captured length above snap or above its original length. */
+  oddRecords = false;
   private capacity: number;
   private offsets: Uint32Array;
   private lengths: Uint32Array;
@@ -278,9 +280,6 @@ class FrameSink {
       if (i < cap) return p;
     }
   }
-
-  /** Whether the last pcapRecords() took a record with a captured length above snap or above its original length. */
-  oddRecords = false;
 
   /** Link type of entries [from, count) (all one). */
   setLinkType(from: number, linkType: number): void {

@@ -1,8 +1,8 @@
 // capture.h - the classic pcap record loop of `laghash analyze` and
 // parseCapture (the TS twin, lib/js/capture.ts, runs the same loop the same
-// way): the records' positions, lengths and timestamps, nothing else. The
-// caller (lib/capture.ts scanPcapRecords) reads the file header, checks
-// snapshot and original lengths, and says what a record it stops at means.
+// way): the records' positions, lengths and timestamps, and whether one is
+// odd. The caller (lib/capture.ts scanPcapRecords) reads the file header,
+// says which records are odd, and what a record the loop stops at means.
 #ifndef LAGHASH_CAPTURE_H
 #define LAGHASH_CAPTURE_H
 

@@ -6,9 +6,10 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Backend, BackendName } from '../lib/backend.js';
+import type { Backend } from '../lib/backend.js';
 import { getBackend } from '../lib/native.js';
-import { nativeAvailable } from './helpers/backends.js';
+import { backends, nativeAvailable } from './helpers/backends.js';
+import { concat } from './helpers/frames.js';
 import { haveCaptures, readCapture, readManifest } from './helpers/shared.js';
 
 interface Out {
@@ -58,17 +59,10 @@ function stream(recs: Rec[], le: boolean, honest: boolean): Uint8Array {
     h.setUint32(12, r.orig, le);
     parts.push(new Uint8Array(h.buffer), new Uint8Array(n).fill(0xa5));
   }
-  const out = new Uint8Array(parts.reduce((s, x) => s + x.length, 0));
-  let at = 0;
-  for (const x of parts) {
-    out.set(x, at);
-    at += x.length;
-  }
-  return out;
+  return concat(...parts);
 }
 
-describe.each<BackendName>(['js', ...(nativeAvailable ? ['native' as const] : [])])('pcap record loop (%s)', (name) => {
-  const be = getBackend(name);
+describe.each(backends())('pcap record loop (%s)', (_name, be) => {
 
   it('reads records, stops before a cut one, and fills only the slots it was given', () => {
     const le = true, bytes = stream([

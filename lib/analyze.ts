@@ -322,6 +322,8 @@ export class Analyzer {
   private portOut = new Uint16Array(0);
   private movedOut = new Uint32Array(0);
   private events = new Uint32Array(1);
+  /** exactFlows(): the keys for the four address counters, queued. */
+  private keyQueue = new Uint32Array(0);
 
   constructor(options: AnalyzeOptions = {}) {
     const o = checkOptions(options, ANALYZE_OPTIONS, 'analyze options') as AnalyzeOptions;
@@ -392,6 +394,7 @@ export class Analyzer {
     this.portOut = new Uint16Array(cap * C);
     this.movedOut = new Uint32Array(cap * C);
     this.events = new Uint32Array(cap + 1);
+    this.keyQueue = new Uint32Array(8 * cap);
   }
 
   /** Add a batch; wire: each frame's length on the wire (default: its captured length). */
@@ -428,22 +431,45 @@ export class Analyzer {
   private exactFlows(n: number, wire: Uint32Array): void {
     const C = this.configs.length, sum = this.summary, ev = this.events;
     // ports and moved masks of frame i under configuration c: [c * cap + i]; accumulate wants [c * n + i]
-    const ports = this.cap === n ? this.portOut : compact(this.portOut, this.cap, n, C);
-    const moved = this.cap === n ? this.movedOut : compact(this.movedOut, this.cap, n, C);
+    // (always called, even with nothing to move: a branch first taken late would cost a recompilation)
+    const ports = compact(this.portOut, this.cap, n, C), moved = compact(this.movedOut, this.cap, n, C);
     ev[0] = 0;
-    for (let at = 0; at < n; ) {
-      at = this.backend.accumulate(this.table!, C, sum, wire, n, at, n - at, ports, moved, ev, this.totals);
-      if (at < 0) throw new Error('laghash internal error: the flow table is corrupt');
-      if (at < n) this.table = growFlowTable(this.table!, C);
-    }
+    this.accumulate(n, wire, ports, moved);
+    // each counter's keys queued (word pairs), then added by the counter: this loop stays small to compile
+    const q = this.keyQueue, span = 2 * n;  // counter k's pairs from k * span
+    let inner = 0, outer = span, mac = 2 * span, ip = 3 * span;
     for (let e = 1; e <= ev[0]; e++) {
       const i = ev[e] & 0xffffff, fl = ev[e] >>> 24, o = i * S.SUM_WORDS;
       if (fl & FL_TUNNEL) {
-        this.tunnelInner.add(sum[o + 2], mix(sum[o + 2]));
-        if (fl & FL_NEW_FLOW) this.tunnelOuter.add(sum[o], sum[o + 1]);
+        q[inner++] = sum[o + 2];
+        q[inner++] = mix(sum[o + 2]);
+        if (fl & FL_NEW_FLOW) {
+          q[outer++] = sum[o];
+          q[outer++] = sum[o + 1];
+        }
       }
-      if (fl & FL_NEW_MAC) this.macPairs.add(sum[o + 3], mix(sum[o + 3]));
-      if (fl & FL_NEW_FLOW && sum[o + 5] & S.SUM_IP) this.ipPairs.add(sum[o + 4], mix(sum[o + 4]));
+      if (fl & FL_NEW_MAC) {
+        q[mac++] = sum[o + 3];
+        q[mac++] = mix(sum[o + 3]);
+      }
+      if (fl & FL_NEW_FLOW && sum[o + 5] & S.SUM_IP) {
+        q[ip++] = sum[o + 4];
+        q[ip++] = mix(sum[o + 4]);
+      }
+    }
+    this.tunnelInner.addPairs(q, 0, inner / 2);
+    this.tunnelOuter.addPairs(q, span, (outer - span) / 2);
+    this.macPairs.addPairs(q, 2 * span, (mac - 2 * span) / 2);
+    this.ipPairs.addPairs(q, 3 * span, (ip - 3 * span) / 2);
+  }
+
+  /** The batch's frames into the flow table, grown as it fills (a method of its own: see exactFlows()). */
+  private accumulate(n: number, wire: Uint32Array, ports: Uint16Array, moved: Uint32Array): void {
+    const C = this.configs.length;
+    for (let at = 0; at < n; ) {
+      at = this.backend.accumulate(this.table!, C, this.summary, wire, n, at, n - at, ports, moved, this.events, this.totals);
+      if (at < 0) throw new Error('laghash internal error: the flow table is corrupt');
+      if (at < n) this.table = growFlowTable(this.table!, C);
     }
   }
 
@@ -854,68 +880,109 @@ type ReadEvent =
  */
 async function* readChunks(files: readonly string[], stream: StreamOptions, fresh: ((size: number) => Uint8Array) | null): AsyncGenerator<ReadEvent> {
   const chunk = stream.chunkBytes === undefined ? DEFAULT_CHUNK : checkInt(stream.chunkBytes, 1, 2 ** 30, 'chunkBytes');
-  const cannot = (f: string, e: unknown) =>
-    new CaptureFormatError(`${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a readable capture file`);
-  const readInto = (fd: number, buf: Uint8Array, at: number, pos: number) =>
-    new Promise<number>((resolve, reject) => read(fd, buf, at, buf.length - at, pos, (err, n) => (err ? reject(err) : resolve(n))));
   const fds: { f: string; fd: number; size: number }[] = [];
-  let pending: Promise<number> | null = null;
+  let reader: ChunkReader | null = null;
   try {
     for (const f of files) {
       try {
         const fd = openSync(f, 'r');
         fds.push({ f, fd, size: fstatSync(fd).size });
       } catch (e) {
-        throw cannot(f, e);
+        throw cannotRead(f, e);
       }
     }
     const total = fds.reduce((s, x) => s + x.size, 0);
-    let done = 0;
-    const two: Uint8Array[] = fresh ? [] : [new Uint8Array(chunk), new Uint8Array(chunk)];
-    let cur: Uint8Array = fresh ? fresh(chunk) : two[0];
+    const buffers = fresh ? null : [new Uint8Array(chunk), new Uint8Array(chunk)];
+    let done = 0, last: Uint8Array | undefined;
     for (const { f, fd } of fds) {
-      const scanner = new CaptureScanner();
-      let frames = 0, bytes = 0, have = 0, pos = 0;
-      pending = readInto(fd, cur, 0, 0);
+      reader = new ChunkReader(f, fd, chunk, buffers, fresh, last);
       for (;;) {
-        let n: number;
-        try {
-          n = await pending;
-        } catch (e) {
-          pending = null;
-          throw cannot(f, e);
-        }
-        pending = null;
+        // the generator only waits and hands out: the work of a chunk is reader.took(), a plain method (cheaper to compile)
+        const n = await reader.read();
         if (n === 0) break;
-        pos += n;
-        bytes += n;
+        const capture = reader.took(n);
+        if (capture) yield { kind: 'records', file: f, capture };
         done += n;
-        const { capture, consumed } = withFile(f, () => scanner.scan(cur.subarray(0, have + n), !fresh));
-        withFile(f, () => checkLinks(capture));
-        frames += capture.count;
-        const rest = have + n - consumed;
-        // the next buffer: room for the cut record and a chunk (grown for a record larger than both)
-        const size = Math.max(chunk, rest === cur.length ? 2 * rest : rest + 1);
-        let next: Uint8Array;
-        if (fresh) next = fresh(size);
-        else {
-          const k = cur === two[0] ? 1 : 0;
-          if (two[k].length < size) two[k] = new Uint8Array(size);
-          next = two[k];
-        }
-        next.set(cur.subarray(consumed, have + n));
-        pending = readInto(fd, next, rest, pos);
-        if (capture.count) yield { kind: 'records', file: f, capture };
-        cur = next;
-        have = rest;
         stream.onProgress?.(done, total);
       }
-      const end = withFile(f, () => scanner.finish(cur.subarray(0, have)));
-      yield { kind: 'end', file: f, input: { file: f, frames, bytes, truncated: end.truncated, warnings: end.warnings } };
+      yield { kind: 'end', file: f, input: reader.end() };
+      reader.pending = null;
+      last = reader.cur;
     }
   } finally {
-    await pending?.catch(() => 0);  // no read may land in a closed file
+    await reader?.pending?.catch(() => 0);  // no read may land in a closed file
     for (const { fd } of fds) closeSync(fd);
+  }
+}
+
+function cannotRead(f: string, e: unknown): CaptureFormatError {
+  return new CaptureFormatError(`${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); expected a readable capture file`);
+}
+
+/**
+ * One file of readChunks(): its scanner, and the buffer holding the cut
+ * record (`have` bytes at the front of cur) and the read in flight after it.
+ */
+class ChunkReader {
+  private readonly scanner = new CaptureScanner();
+  private frames = 0;
+  private bytes = 0;
+  private have = 0;
+  private pos = 0;
+  cur: Uint8Array;
+  pending: Promise<number> | null;
+
+  constructor(
+    private readonly file: string, private readonly fd: number, private readonly chunk: number,
+    private readonly two: Uint8Array[] | null, private readonly fresh: ((size: number) => Uint8Array) | null, cur: Uint8Array | undefined,
+  ) {
+    this.cur = cur ?? (two ? two[0] : fresh!(chunk));
+    this.pending = this.readInto(this.cur, 0);
+  }
+
+  private readInto(buf: Uint8Array, at: number): Promise<number> {
+    return new Promise<number>((resolve, reject) => read(this.fd, buf, at, buf.length - at, this.pos, (err, n) => (err ? reject(err) : resolve(n))));
+  }
+
+  /** The bytes the read in flight got (0 at the end of the file). */
+  async read(): Promise<number> {
+    try {
+      return await this.pending!;
+    } catch (e) {
+      this.pending = null;
+      throw cannotRead(this.file, e);
+    }
+  }
+
+  /** Scan the n bytes read, start the next read; the complete records, or null. */
+  took(n: number): Capture | null {
+    const f = this.file, cur = this.cur;
+    this.pos += n;
+    this.bytes += n;
+    const { capture, consumed } = withFile(f, () => this.scanner.scan(cur.subarray(0, this.have + n), !this.fresh));
+    withFile(f, () => checkLinks(capture));
+    this.frames += capture.count;
+    const rest = this.have + n - consumed;
+    // the next buffer: room for the cut record and a chunk (grown for a record larger than both)
+    const size = Math.max(this.chunk, rest === cur.length ? 2 * rest : rest + 1);
+    let next: Uint8Array;
+    if (this.fresh) next = this.fresh(size);
+    else {
+      const two = this.two!, k = cur === two[0] ? 1 : 0;
+      if (two[k].length < size) two[k] = new Uint8Array(size);
+      next = two[k];
+    }
+    next.set(cur.subarray(consumed, this.have + n));
+    this.pending = this.readInto(next, rest);
+    this.cur = next;
+    this.have = rest;
+    return capture.count ? capture : null;
+  }
+
+  /** The file's end: what is left, as ReadEvent 'end' reports it. */
+  end(): AnalysisReport['inputs'][number] {
+    const end = withFile(this.file, () => this.scanner.finish(this.cur.subarray(0, this.have)));
+    return { file: this.file, frames: this.frames, bytes: this.bytes, truncated: end.truncated, warnings: end.warnings };
   }
 }
 

@@ -151,6 +151,11 @@ export class DistinctCounter {
     }
   }
 
+  /** add() of n keys given as word pairs: keys[at + 2i] (lo), keys[at + 2i + 1] (hi). */
+  addPairs(keys: Uint32Array, at: number, n: number): void {
+    for (let i = 0; i < n; i++) this.add(keys[at + 2 * i], keys[at + 2 * i + 1]);
+  }
+
   /** The keys (while exact) or the registers: enough to merge elsewhere. */
   exportState(): DistinctState {
     return this.exact ? { keys: this.exact.keys.slice(0, this.exact.size) } : { registers: Uint8Array.from(this.hll!.reg) };

@@ -26,8 +26,7 @@ import { BackendUnavailableError, CaptureFormatError, InvalidArgumentError, Lagh
 import { hashBatchWith, type PolicyLike } from './hash.js';
 import { activeBackend } from './native.js';
 import { policy as compilePolicy, policyNames, type Policy } from './policy.js';
-import { FL_NEW_FLOW, FL_NEW_MAC, FL_TUNNEL, type FlowTableArrays } from './js/flows.js';
-import { murmur3_fmix } from './js/murmur3.js';
+import { KEYS_HEAD, KEY_INNER, KEY_IP, KEY_MAC, KEY_OUTER, key_mix, type FlowTableArrays } from './js/flows.js';
 import { COUNT_MIN_CELLS, CountMin, DistinctCounter, HLL_REGISTERS, HyperLogLog, type DistinctState } from './sketch.js';
 import { SelectorState, checkWeight, selectorOptions, type SelPort, type SelectorKind, type SelectorOptions } from './selectors.js';
 import * as S from './spec.js';
@@ -321,9 +320,8 @@ export class Analyzer {
   private hashes = new Uint32Array(0);
   private portOut = new Uint16Array(0);
   private movedOut = new Uint32Array(0);
-  private events = new Uint32Array(1);
-  /** exactFlows(): the keys for the four address counters, queued. */
-  private keyQueue = new Uint32Array(0);
+  /** accumulate()'s keys for the four counters of addresses (see native/flows.h). */
+  private queues = new Uint32Array(KEYS_HEAD);
 
   constructor(options: AnalyzeOptions = {}) {
     const o = checkOptions(options, ANALYZE_OPTIONS, 'analyze options') as AnalyzeOptions;
@@ -393,8 +391,7 @@ export class Analyzer {
     this.hashes = new Uint32Array(cap);
     this.portOut = new Uint16Array(cap * C);
     this.movedOut = new Uint32Array(cap * C);
-    this.events = new Uint32Array(cap + 1);
-    this.keyQueue = new Uint32Array(8 * cap);
+    this.queues = new Uint32Array(KEYS_HEAD + 8 * cap);
   }
 
   /** Add a batch; wire: each frame's length on the wire (default: its captured length). */
@@ -423,51 +420,29 @@ export class Analyzer {
   }
 
   /**
-   * Frames into the exact flow table (the backend's accumulate), then the
-   * counters of addresses: IP pairs and outer tunnel flows (parts of the flow
-   * key) at each flow's first frame, MAC pairs whenever a flow's differs from
-   * its last frame's, inner tunnel flows at every tunnelled frame.
+   * Frames into the exact flow table (the backend's accumulate), which also
+   * queues the keys for the counters of addresses: IP pairs and outer tunnel
+   * flows (parts of the flow key) at each flow's first frame, MAC pairs
+   * whenever a flow's differs from its last frame's, inner tunnel flows at
+   * every tunnelled frame.
    */
   private exactFlows(n: number, wire: Uint32Array): void {
-    const C = this.configs.length, sum = this.summary, ev = this.events;
+    const C = this.configs.length, q = this.queues;
     // ports and moved masks of frame i under configuration c: [c * cap + i]; accumulate wants [c * n + i]
-    // (always called, even with nothing to move: a branch first taken late would cost a recompilation)
     const ports = compact(this.portOut, this.cap, n, C), moved = compact(this.movedOut, this.cap, n, C);
-    ev[0] = 0;
+    q.fill(0, 0, KEYS_HEAD);
     this.accumulate(n, wire, ports, moved);
-    // each counter's keys queued (word pairs), then added by the counter: this loop stays small to compile
-    const q = this.keyQueue, span = 2 * n;  // counter k's pairs from k * span
-    let inner = 0, outer = span, mac = 2 * span, ip = 3 * span;
-    for (let e = 1; e <= ev[0]; e++) {
-      const i = ev[e] & 0xffffff, fl = ev[e] >>> 24, o = i * S.SUM_WORDS;
-      if (fl & FL_TUNNEL) {
-        q[inner++] = sum[o + 2];
-        q[inner++] = mix(sum[o + 2]);
-        if (fl & FL_NEW_FLOW) {
-          q[outer++] = sum[o];
-          q[outer++] = sum[o + 1];
-        }
-      }
-      if (fl & FL_NEW_MAC) {
-        q[mac++] = sum[o + 3];
-        q[mac++] = mix(sum[o + 3]);
-      }
-      if (fl & FL_NEW_FLOW && sum[o + 5] & S.SUM_IP) {
-        q[ip++] = sum[o + 4];
-        q[ip++] = mix(sum[o + 4]);
-      }
-    }
-    this.tunnelInner.addPairs(q, 0, inner / 2);
-    this.tunnelOuter.addPairs(q, span, (outer - span) / 2);
-    this.macPairs.addPairs(q, 2 * span, (mac - 2 * span) / 2);
-    this.ipPairs.addPairs(q, 3 * span, (ip - 3 * span) / 2);
+    this.tunnelInner.addPairs(q, KEYS_HEAD + 2 * KEY_INNER * n, q[KEY_INNER]);
+    this.tunnelOuter.addPairs(q, KEYS_HEAD + 2 * KEY_OUTER * n, q[KEY_OUTER]);
+    this.macPairs.addPairs(q, KEYS_HEAD + 2 * KEY_MAC * n, q[KEY_MAC]);
+    this.ipPairs.addPairs(q, KEYS_HEAD + 2 * KEY_IP * n, q[KEY_IP]);
   }
 
   /** The batch's frames into the flow table, grown as it fills (a method of its own: see exactFlows()). */
   private accumulate(n: number, wire: Uint32Array, ports: Uint16Array, moved: Uint32Array): void {
     const C = this.configs.length;
     for (let at = 0; at < n; ) {
-      at = this.backend.accumulate(this.table!, C, this.summary, wire, n, at, n - at, ports, moved, this.events, this.totals);
+      at = this.backend.accumulate(this.table!, C, this.summary, wire, n, at, n - at, ports, moved, this.queues, this.totals);
       if (at < 0) throw new Error('laghash internal error: the flow table is corrupt');
       if (at < n) this.table = growFlowTable(this.table!, C);
     }
@@ -482,10 +457,10 @@ export class Analyzer {
       tot[1] += len;
       this.flowHll!.add(lo, hi);
       this.noteLargest(lo, hi, this.largest!.add(lo, hi, measureBytes ? len : 1));
-      this.macPairs.add(sum[o + 3], mix(sum[o + 3]));
+      this.macPairs.add(sum[o + 3], key_mix(sum[o + 3]));
       if (sf & S.SUM_IP) {
         tot[2]++;
-        this.ipPairs.add(sum[o + 4], mix(sum[o + 4]));
+        this.ipPairs.add(sum[o + 4], key_mix(sum[o + 4]));
       }
       if (sf & S.SUM_PORTS) {
         tot[3]++;
@@ -494,7 +469,7 @@ export class Analyzer {
       if (sf & S.SUM_TUNNEL) {
         tot[5]++;
         this.tunnelOuter.add(lo, hi);
-        this.tunnelInner.add(sum[o + 2], mix(sum[o + 2]));
+        this.tunnelInner.add(sum[o + 2], key_mix(sum[o + 2]));
       }
       this.configs.forEach((c, ci) => {
         const m = this.movedOut[ci * cap + i];
@@ -754,10 +729,6 @@ function checkFiles(files: unknown): string[] {
 }
 
 /** A second, independent-looking word from a 32-bit hash (the counters want two). */
-function mix(h: number): number {
-  return murmur3_fmix(h ^ 0x5bd1e995) >>> 0;
-}
-
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
 /** The best configuration, a verdict line and the warnings the traffic calls for. */

@@ -40,11 +40,12 @@ export interface Backend {
   /**
    * Add frames to an exact flow table (analysis; native/flows.h): returns the first frame not
    * added (the table is full: grow it and call again), start + count, or -1 for a corrupt table.
-   * events collects the frames to look at again (events[0] of them): i | flags << 24.
+   * queues collects the keys for the four counters of addresses (KEYS_HEAD + 8n words; see
+   * native/flows.h): queue k holds queues[k] pairs (lo, hi) from KEYS_HEAD + 2kn.
    */
   accumulate(
     table: FlowTableArrays, configs: number, summary: Uint32Array, wire: Uint32Array, n: number, start: number, count: number,
-    ports: Uint16Array, moved: Uint32Array, events: Uint32Array, totals: Float64Array,
+    ports: Uint16Array, moved: Uint32Array, queues: Uint32Array, totals: Float64Array,
   ): number;
   /** out[i * SUM_WORDS ..]: frame i's summary for analysis (spec SUM_*); -1, or the first frame outside data. */
   summarize(

@@ -206,7 +206,7 @@ napi_value Tally(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// accumulate(table, configs, summary, wire, n, start, count, ports, moved, events, totals)
+// accumulate(table, configs, summary, wire, n, start, count, ports, moved, queues, totals)
 //   table: [slots, index, keys, frames, bytes, mac, pmask, mmask, meta] (flows.h)
 //   -> the first frame not added (a full table), start + count, or -1 when the table is corrupt
 napi_value Accumulate(napi_env env, napi_callback_info info) {
@@ -225,13 +225,13 @@ napi_value Accumulate(napi_env env, napi_callback_info info) {
     if (napi_get_element(env, a[0], k, &v) != napi_ok || !get_array(env, v, kinds[k], false, t[k], "flow table")) return nullptr;
   }
   u32 configs, n, start, count;
-  Arr summary, wire, ports, moved, events, totals;
+  Arr summary, wire, ports, moved, queues, totals;
   if (!get_u32(env, a[1], configs, "configs") || !get_array(env, a[2], napi_uint32_array, false, summary, "summary") ||
       !get_array(env, a[3], napi_uint32_array, false, wire, "wire") || !get_u32(env, a[4], n, "n") ||
       !get_u32(env, a[5], start, "start") || !get_u32(env, a[6], count, "count") ||
       !get_array(env, a[7], napi_uint16_array, false, ports, "ports") ||
       !get_array(env, a[8], napi_uint32_array, false, moved, "moved") ||
-      !get_array(env, a[9], napi_uint32_array, false, events, "events") ||
+      !get_array(env, a[9], napi_uint32_array, false, queues, "queues") ||
       !get_array(env, a[10], napi_float64_array, false, totals, "totals"))
     return nullptr;
   const u64 slots = t[0].length, cap = t[2].length;
@@ -240,13 +240,13 @@ napi_value Accumulate(napi_env env, napi_callback_info info) {
                      t[7].length >= cap * configs && t[8].length >= 1 && ((u32*)t[8].data)[0] <= cap;
   const u64 end = (u64)start + count;
   if (!shape || configs == 0 || end > n || summary.length < (u64)n * SUM_WORDS || wire.length < n ||
-      ports.length < (u64)configs * n || moved.length < (u64)configs * n || events.length == 0 ||
-      (u64)((u32*)events.data)[0] + count + 1 > events.length || totals.length < 6)
+      ports.length < (u64)configs * n || moved.length < (u64)configs * n || queues.length < KEYS_HEAD + 8ull * n ||
+      !queues_room((const u32*)queues.data, n, count) || totals.length < 6)
     return fail(env, "accumulate arguments"), nullptr;
   FlowTable ft{(double*)t[0].data, (i32*)t[1].data, (u32)(slots - 1), (double*)t[2].data, (double*)t[3].data,
                (double*)t[4].data, (u32*)t[5].data, (u32*)t[6].data, (u32*)t[7].data, (u32)cap, (u32*)t[8].data};
   const u32 r = flow_accumulate(ft, configs, (const u32*)summary.data, (const u32*)wire.data, n, start, count,
-                                (const u16*)ports.data, (const u32*)moved.data, (u32*)events.data, (double*)totals.data);
+                                (const u16*)ports.data, (const u32*)moved.data, (u32*)queues.data, (double*)totals.data);
   return int_value(env, r == FLOWS_CORRUPT ? -1 : (int64_t)r);
 }
 

@@ -17,20 +17,31 @@
 // caller grows the arrays and calls again), else start + count; FLOWS_CORRUPT
 // when the arrays are not a table it filled (a full probe cycle, an index past
 // the flows; the call's work is then void). Ports of 32 and above (NO_PORT)
-// set no bit. events: the frames the caller looks at again, events[0] of
-// them after it, each i | flags << 24: FL_NEW_FLOW, FL_NEW_MAC (the flow's
-// MAC pair differs from its last frame's), FL_TUNNEL (the frame crossed one).
+// set no bit. queues: what the caller's four counters of addresses take, as
+// word pairs (lo, hi), queue k holding queues[k] pairs from
+// queues[KEYS_HEAD + 2kn] (the counts go on from call to call):
+//   KEY_INNER  the inner flow of every frame that crossed a tunnel
+//   KEY_OUTER  the outer flow (the flow key) of each tunnelled flow, once
+//   KEY_MAC    the MAC pair of each flow's first frame, and of every frame
+//              whose MAC pair differs from its flow's last frame's
+//   KEY_IP     the IP pair of each flow's first frame, when it has one
+// where a hi word is key_mix(lo) but for KEY_OUTER (the key's two words).
 // totals: frames, bytes, frames with IP, with ports, with an even source
 // port, tunnelled.
 #ifndef LAGHASH_FLOWS_H
 #define LAGHASH_FLOWS_H
 
 #include "bytes.h"
+#include "murmur3.h"
 #include "spec.h"
 
 namespace laghash {
 
-enum : u32 { FL_NEW_FLOW = 1, FL_NEW_MAC = 2, FL_TUNNEL = 4, FLOWS_CORRUPT = 0xFFFFFFFFu, FLOWS_AHEAD = 8 };
+enum : u32 { FLOWS_CORRUPT = 0xFFFFFFFFu, FLOWS_AHEAD = 8 };
+enum : u32 { KEY_INNER = 0, KEY_OUTER = 1, KEY_MAC = 2, KEY_IP = 3, KEYS_HEAD = 4 };
+
+// The second word of a counter's key made from one 32-bit word.
+static inline u32 key_mix(u32 h) { return murmur3_fmix(h ^ 0x5bd1e995u); }
 
 struct FlowTable {
   double* slots;
@@ -46,9 +57,17 @@ struct FlowTable {
   u32* meta;
 };
 
+// Whether each of the queues has room for count more pairs.
+static inline bool queues_room(const u32* queues, u32 n, u32 count) {
+  for (u32 k = 0; k < KEYS_HEAD; k++)
+    if ((u64)queues[k] + count > n) return false;
+  return true;
+}
+
+// queues must hold KEYS_HEAD + 8n words, and have room for count more pairs (queues_room: the caller checks).
 static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary, const u32* wire, u32 n, u32 start, u32 count,
-                                  const u16* ports, const u32* moved, u32* events, double* totals) {
-  // the table's fields and both counters (flows, events) in locals: stores through the arrays
+                                  const u16* ports, const u32* moved, u32* queues, double* totals) {
+  // the table's fields and the counters (flows, queued keys) in locals: stores through the arrays
   // cannot then change them, whatever the arrays share, and the loop keeps them in registers
   double* const slots = t.slots;
   i32* const index = t.index;
@@ -59,7 +78,12 @@ static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary,
   u32* const pmask = t.pmask;
   u32* const mmask = t.mmask;
   const u32 mask = t.mask, capacity = t.capacity;
-  u32 flows = t.meta[0], nev = events[0];
+  u32 flows = t.meta[0];
+  u32* const inner = queues + KEYS_HEAD;
+  u32* const outer = inner + 2 * (u64)n;
+  u32* const macs = outer + 2 * (u64)n;
+  u32* const ips = macs + 2 * (u64)n;
+  u32 ni = 2 * queues[KEY_INNER], no = 2 * queues[KEY_OUTER], nm = 2 * queues[KEY_MAC], np = 2 * queues[KEY_IP];
   const u32 end = start + count;
   u64 tot[6] = {0, 0, 0, 0, 0, 0};  // added to totals on the way out
   u32 i = start, r = 0;
@@ -79,7 +103,7 @@ static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary,
     }
     if (r) break;
     u32 f;
-    u32 flag = 0;
+    bool fresh = false, new_mac = false;
     if (!(at >= 0)) {
       f = flows;
       if (f >= capacity) break;  // full: the caller grows the table
@@ -90,14 +114,14 @@ static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary,
       frames[f] = 0;
       bytes[f] = 0;
       for (u32 c = 0; c < configs; c++) pmask[(u64)f * configs + c] = mmask[(u64)f * configs + c] = 0;
-      flag = FL_NEW_FLOW | FL_NEW_MAC;
+      fresh = new_mac = true;
     } else {
       f = (u32)index[slot];
       if (f >= flows) {
         r = FLOWS_CORRUPT;
         break;
       }
-      if (mac[f] != m) flag = FL_NEW_MAC;
+      new_mac = mac[f] != m;
     }
     mac[f] = m;
     frames[f] += 1;
@@ -113,8 +137,22 @@ static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary,
         mmask[(u64)f * configs + c] |= moved[(u64)c * n + i];
       }
     }
-    if (fl & SUM_TUNNEL) flag |= FL_TUNNEL;
-    if (flag) events[++nev] = i | flag << 24;
+    if (fl & SUM_TUNNEL) {
+      inner[ni++] = s[2];
+      inner[ni++] = key_mix(s[2]);
+      if (fresh) {
+        outer[no++] = lo;
+        outer[no++] = hi;
+      }
+    }
+    if (new_mac) {
+      macs[nm++] = m;
+      macs[nm++] = key_mix(m);
+    }
+    if (fresh && (fl & SUM_IP)) {
+      ips[np++] = s[4];
+      ips[np++] = key_mix(s[4]);
+    }
     tot[0] += 1;
     tot[1] += len;
     tot[2] += (fl & SUM_IP) != 0;
@@ -123,7 +161,10 @@ static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary,
     tot[5] += (fl & SUM_TUNNEL) != 0;
   }
   t.meta[0] = flows;
-  events[0] = nev;
+  queues[KEY_INNER] = ni / 2;
+  queues[KEY_OUTER] = no / 2;
+  queues[KEY_MAC] = nm / 2;
+  queues[KEY_IP] = np / 2;
   if (r) return r;
   for (u32 k = 0; k < 6; k++) totals[k] += (double)tot[k];
   return i;

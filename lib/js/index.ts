@@ -5,7 +5,7 @@ import { pcap_records } from './capture.js';
 import { walk } from './frame.js';
 import { murmur3_bytes } from './murmur3.js';
 import { policy_decode, type Policy } from './policy.js';
-import { flow_accumulate } from './flows.js';
+import { KEYS_HEAD, flow_accumulate, queues_room } from './flows.js';
 import { select_hash, selector_decode, type Selector } from './select.js';
 import { SK_SAME_PORT, SUM_WORDS } from '../spec.js';
 
@@ -49,15 +49,16 @@ export const jsBackend: Backend = {
     if (bad < 0) summary_batch(b, start, count, out);
     return bad;
   },
-  accumulate(table, configs, summary, wire, n, start, count, ports, moved, events, totals) {
+  accumulate(table, configs, summary, wire, n, start, count, ports, moved, queues, totals) {
     const [slots, index, keys] = table;
     const shape = slots.length >= 2 && (slots.length & (slots.length - 1)) === 0 && index.length === slots.length && keys.length < slots.length &&
       table[3].length >= keys.length && table[4].length >= keys.length && table[5].length >= keys.length &&
       table[6].length >= keys.length * configs && table[7].length >= keys.length * configs && table[8].length >= 1 && table[8][0] <= keys.length;
     if (!shape || configs === 0 || start + count > n || summary.length < n * SUM_WORDS || wire.length < n ||
-        ports.length < configs * n || moved.length < configs * n || events.length === 0 || events[0] + count + 1 > events.length || totals.length < 6)
+        ports.length < configs * n || moved.length < configs * n || queues.length < KEYS_HEAD + 8 * n || !queues_room(queues, n, count) ||
+        totals.length < 6)
       throw new TypeError('accumulate arguments');
-    return flow_accumulate(table, configs, summary, wire, n, start, count, ports, moved, events, totals);
+    return flow_accumulate(table, configs, summary, wire, n, start, count, ports, moved, queues, totals);
   },
   tally(hashes, wire, start, count, states, ports, moved, counters) {
     if (!Array.isArray(states) || states.length < 2 || states.length % 2 || states.length > 66) throw new TypeError('states');

@@ -471,19 +471,21 @@ void run_link(const Case& c, const std::vector<Frame>& frames, const Frame& repl
       }
       meta[0] = cap ? c.cfg[C_SEED + 1] % (cap + 1) : 0;
     }
-    std::vector<u32> events(1 + n, 0);
+    std::vector<u32> queues(KEYS_HEAD + 8 * (size_t)n, 0);
     std::vector<double> totals(6, 0.0);
     FlowTable ft{tslots.data(), tindex.data(), slots - 1, tkeys.data(), tframes.data(), tbytes.data(),
                  tmac.data(), pmask.data(), mmask.data(), cap, meta.data()};
     const u32 r = flow_accumulate(ft, configs, summary.data(), wire.data(), n, 0, n, tports.data(), moved.data(),
-                                  events.data(), totals.data());
-    CHECK(meta[0] <= cap && events[0] <= n);
+                                  queues.data(), totals.data());
+    CHECK(meta[0] <= cap && queues_room(queues.data(), n, 0));
     if (round == 2) {
       CHECK(r == FLOWS_CORRUPT || r <= n);
       continue;
     }
     CHECK(r != FLOWS_CORRUPT);
-    if (round == 0) CHECK(r == n && meta[0] == keys.size() && totals[0] == n);
+    if (round == 0)
+      CHECK(r == n && meta[0] == keys.size() && totals[0] == n && queues[KEY_MAC] >= meta[0] && queues[KEY_IP] <= meta[0] &&
+            queues[KEY_OUTER] <= meta[0]);
     else CHECK(r < n && meta[0] == cap);  // stopped at the first frame of the flow that did not fit
   }
 }

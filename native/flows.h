@@ -26,6 +26,10 @@
 //              whose MAC pair differs from its flow's last frame's
 //   KEY_IP     the IP pair of each flow's first frame, when it has one
 // where a hi word is key_mix(lo) but for KEY_OUTER (the key's two words).
+// A key the counter has had is queued again or not (it counts once either
+// way): KEY_INNER and KEY_MAC skip a key found in a direct-mapped memory of
+// the call's last ones (FLOWS_RECENT slots), so a run of one flow's frames
+// queues its inner flow once.
 // totals: frames, bytes, frames with IP, with ports, with an even source
 // port, tunnelled.
 #ifndef LAGHASH_FLOWS_H
@@ -37,7 +41,7 @@
 
 namespace laghash {
 
-enum : u32 { FLOWS_CORRUPT = 0xFFFFFFFFu, FLOWS_AHEAD = 8 };
+enum : u32 { FLOWS_CORRUPT = 0xFFFFFFFFu, FLOWS_AHEAD = 8, FLOWS_RECENT = 64 };
 enum : u32 { KEY_INNER = 0, KEY_OUTER = 1, KEY_MAC = 2, KEY_IP = 3, KEYS_HEAD = 4 };
 
 // The second word of a counter's key made from one 32-bit word.
@@ -84,6 +88,8 @@ static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary,
   u32* const macs = outer + 2 * (u64)n;
   u32* const ips = macs + 2 * (u64)n;
   u32 ni = 2 * queues[KEY_INNER], no = 2 * queues[KEY_OUTER], nm = 2 * queues[KEY_MAC], np = 2 * queues[KEY_IP];
+  u32 recent_inner[FLOWS_RECENT], recent_mac[FLOWS_RECENT];
+  for (u32 j = 0; j < FLOWS_RECENT; j++) recent_inner[j] = recent_mac[j] = j ^ 1;  // slot j holds no key of slot j
   const u32 end = start + count;
   u64 tot[6] = {0, 0, 0, 0, 0, 0};  // added to totals on the way out
   u32 i = start, r = 0;
@@ -138,14 +144,18 @@ static inline u32 flow_accumulate(FlowTable& t, u32 configs, const u32* summary,
       }
     }
     if (fl & SUM_TUNNEL) {
-      inner[ni++] = s[2];
-      inner[ni++] = key_mix(s[2]);
+      if (recent_inner[s[2] % FLOWS_RECENT] != s[2]) {
+        recent_inner[s[2] % FLOWS_RECENT] = s[2];
+        inner[ni++] = s[2];
+        inner[ni++] = key_mix(s[2]);
+      }
       if (fresh) {
         outer[no++] = lo;
         outer[no++] = hi;
       }
     }
-    if (new_mac) {
+    if (new_mac && recent_mac[m % FLOWS_RECENT] != m) {
+      recent_mac[m % FLOWS_RECENT] = m;
       macs[nm++] = m;
       macs[nm++] = key_mix(m);
     }

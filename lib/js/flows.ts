@@ -8,6 +8,8 @@ export const KEY_OUTER = 1;
 export const KEY_MAC = 2;
 export const KEY_IP = 3;
 export const KEYS_HEAD = 4;
+/** Slots of the memory of recent keys that KEY_INNER and KEY_MAC skip (native/flows.h FLOWS_RECENT). */
+const FLOWS_RECENT = 64;
 
 /** The second word of a counter's key made from one 32-bit word (native/flows.h key_mix). */
 export function key_mix(h: number): number {
@@ -33,6 +35,8 @@ export function flow_accumulate(
 ): number {
   const [slots, index, keys, frames, bytes, mac, pmask, mmask, meta] = t;
   const mask = slots.length - 1, capacity = keys.length, end = start + count;
+  const recentInner = new Uint32Array(FLOWS_RECENT), recentMac = new Uint32Array(FLOWS_RECENT);
+  for (let j = 0; j < FLOWS_RECENT; j++) recentInner[j] = recentMac[j] = j ^ 1;  // slot j holds no key of slot j
   const push = (k: number, lo: number, hi: number) => {
     const at = KEYS_HEAD + 2 * k * n + 2 * queues[k]++;
     queues[at] = lo;
@@ -72,10 +76,18 @@ export function flow_accumulate(
       mmask[f * configs + c] |= moved[c * n + i];
     }
     if (fl & S.SUM_TUNNEL) {
-      push(KEY_INNER, summary[o + 2], key_mix(summary[o + 2]));
+      const k = summary[o + 2];
+      if (recentInner[k % FLOWS_RECENT] !== k) {
+        recentInner[k % FLOWS_RECENT] = k;
+        push(KEY_INNER, k, key_mix(k));
+      }
       if (fresh) push(KEY_OUTER, lo, hi);
     }
-    if (newMac) push(KEY_MAC, summary[o + 3], key_mix(summary[o + 3]));
+    const m = summary[o + 3];
+    if (newMac && recentMac[m % FLOWS_RECENT] !== m) {
+      recentMac[m % FLOWS_RECENT] = m;
+      push(KEY_MAC, m, key_mix(m));
+    }
     if (fresh && fl & S.SUM_IP) push(KEY_IP, summary[o + 4], key_mix(summary[o + 4]));
     totals[0] += 1;
     totals[1] += len;

@@ -484,8 +484,8 @@ void run_link(const Case& c, const std::vector<Frame>& frames, const Frame& repl
     }
     CHECK(r != FLOWS_CORRUPT);
     if (round == 0)
-      CHECK(r == n && meta[0] == keys.size() && totals[0] == n && queues[KEY_MAC] >= meta[0] && queues[KEY_IP] <= meta[0] &&
-            queues[KEY_OUTER] <= meta[0]);
+      CHECK(r == n && meta[0] == keys.size() && totals[0] == n && queues[KEY_MAC] >= (meta[0] ? 1u : 0u) &&
+            queues[KEY_MAC] <= n && queues[KEY_IP] <= meta[0] && queues[KEY_OUTER] <= meta[0]);
     else CHECK(r < n && meta[0] == cap);  // stopped at the first frame of the flow that did not fit
   }
 }

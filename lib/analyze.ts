@@ -728,7 +728,6 @@ function checkFiles(files: unknown): string[] {
   return checkArray(files, 'files').map((f, i) => checkString(f, `files[${i}]`));
 }
 
-/** A second, independent-looking word from a 32-bit hash (the counters want two). */
 const pct = (x: number) => `${(100 * x).toFixed(x < 0.1 ? 1 : 0)}%`;
 
 /** The best configuration, a verdict line and the warnings the traffic calls for. */

@@ -219,15 +219,15 @@ function selectorLabel(s: Required<SelectorOptions>): string {
 const [T_SLOTS, T_INDEX, T_KEYS, T_FRAMES, T_BYTES, T_MAC, T_PMASK, T_MMASK, T_META] = [0, 1, 2, 3, 4, 5, 6, 7, 8] as const;
 
 /** An empty flow table for `capacity` flows and C configurations (native/flows.h). */
-function newFlowTable(capacity: number, C: number): FlowTableArrays {
+export function newFlowTable(capacity: number, C: number): FlowTableArrays {
   return [
     new Float64Array(2 * capacity).fill(-1), new Int32Array(2 * capacity), new Float64Array(capacity), new Float64Array(capacity),
     new Float64Array(capacity), new Uint32Array(capacity), new Uint32Array(capacity * C), new Uint32Array(capacity * C), new Uint32Array(1),
   ];
 }
 
-/** The flows again in a table twice the size (the same probing as flows.h). */
-function growFlowTable(t: FlowTableArrays, C: number): FlowTableArrays {
+/** The flows again in a table twice the size (the same probing as flows.h). Exported for the tests. */
+export function growFlowTable(t: FlowTableArrays, C: number): FlowTableArrays {
   const size = t[T_META][0], g = newFlowTable(2 * t[T_KEYS].length, C);
   for (const k of [T_KEYS, T_FRAMES, T_BYTES, T_MAC, T_PMASK, T_MMASK] as const) (g[k] as Float64Array).set(t[k] as Float64Array);
   g[T_META][0] = size;

@@ -876,7 +876,6 @@ async function* readChunks(files: readonly string[], stream: StreamOptions, fres
         stream.onProgress?.(done, total);
       }
       yield { kind: 'end', file: f, input: reader.end() };
-      reader.pending = null;
       last = reader.cur;
     }
   } finally {
